@@ -1,0 +1,44 @@
+//! # foundations — what every lecture shares
+//!
+//! Letters used here (each topic crate's banner adds its own):
+//! `B` batch size (columns of a matrix), `n` rows of a layer's output,
+//! `L` a scalar loss, `θ` any parameter, `h` the finite-difference step.
+//!
+//! Conventions (DESIGN.md): `f64` everywhere; every vector is a column, a
+//! batch is a matrix whose *columns* are the examples; every parameter is a
+//! [`DMatrix<f64>`] (biases are `n x 1`); gradients have the same type as
+//! the parameters and are reached through the [`Params`] trait.
+//!
+//! Book: *Foundations*.
+
+pub mod activations;
+pub mod clip;
+pub mod dropout;
+pub mod error;
+pub mod figures;
+pub mod gradcheck;
+pub mod init;
+pub mod optim;
+pub mod params;
+pub mod shape;
+pub mod softmax;
+pub mod testing;
+
+pub use error::{Error, ensure_finite};
+pub use gradcheck::{GradReport, assert_gradients, check_gradients};
+pub use nalgebra::DMatrix;
+pub use params::{Named, Params, ParamsExt};
+pub use testing::graded_config;
+
+/// The one matrix type of the course.
+pub type Mat = DMatrix<f64>;
+
+/// The portable, seedable generator every random choice takes
+/// (`StdRng` is documented as non-portable across versions).
+pub type Rng = rand_chacha::ChaCha8Rng;
+
+/// A generator from a seed: `rng(42)` gives the same numbers every run.
+pub fn rng(seed: u64) -> Rng {
+    use rand::SeedableRng;
+    Rng::seed_from_u64(seed)
+}
