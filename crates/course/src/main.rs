@@ -1,1 +1,43 @@
-fn main() {}
+//! # course — the course CLI
+//!
+//! `cargo course <command>` (an alias in `.cargo/config.toml`):
+//!
+//! * `check`: every `{{#include …:anchor}}` of the book resolves, every topic
+//!   has a chapter, figures are fresh, the manifests agree with the code.
+//! * `book [--serve] [--open] [--student]`: builds (and serves) the book.
+//! * `figures`: remakes every figure and printed output from its seed.
+//! * `student`, `grade`, `progress`, `hint`, `reset`, `gradescope`: the
+//!   exercise workflow (see `exercises/README.md`).
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod check;
+mod workspace;
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo course", about = "Backprop by Hand: the course CLI")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check that the book and the code agree (includes, anchors, chapters).
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! `cargo course check`: the book and the code agree.
+//!
+//! mdBook renders an include whose anchor it cannot find as *nothing*, with
+//! no error, so this check fails on every `{{#include file:anchor}}` whose
+//! file or `ANCHOR: name` / `ANCHOR_END: name` pair does not exist, and on a
+//! topic crate without a chapter in `SUMMARY.md`.
+
+use crate::workspace::{self, TOPICS};
+use std::path::{Path, PathBuf};
+
+/// Options of `cargo course check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace to check (default: the one around the current folder).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Runs every check and reports all problems at once.
+pub fn run(args: &Args) -> Result<(), String> {
+    let root = match &args.root {
+        Some(r) => r.clone(),
+        None => workspace::root()?,
+    };
+    let mut problems = Vec::new();
+    let src = root.join("book/src");
+    let mut files = Vec::new();
+    markdown_files(&src, &mut files);
+    let mut includes = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+        for (line_no, inc) in find_includes(&text) {
+            includes += 1;
+            if let Err(p) = check_include(file, &inc) {
+                problems.push(format!(
+                    "{}:{}: {{{{#include {inc}}}}}: {p}",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    line_no
+                ));
+            }
+        }
+    }
+    problems.extend(check_chapters(&root));
+    if problems.is_empty() {
+        println!(
+            "course check: {} markdown files, {includes} includes resolve, \
+             every topic has a chapter",
+            files.len()
+        );
+        Ok(())
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        Err(format!("course check: {} problem(s)", problems.len()))
+    }
+}
+
+/// Every `.md` file below `dir`, sorted.
+pub fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            markdown_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "md") {
+            out.push(p);
+        }
+    }
+}
+
+/// `(line number, "path:anchor")` of every `{{#include …}}` in `text`.
+pub fn find_includes(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("{{#include ") {
+            let after = &rest[start + "{{#include ".len()..];
+            let Some(end) = after.find("}}") else { break };
+            out.push((i + 1, after[..end].trim().to_string()));
+            rest = &after[end + 2..];
+        }
+    }
+    out
+}
+
+/// The include's file exists and, if it names an anchor, both markers do.
+fn check_include(md_file: &Path, include: &str) -> Result<(), String> {
+    let (path, anchor) = match include.split_once(':') {
+        Some((p, a)) => (p, Some(a)),
+        None => (include, None),
+    };
+    let target = md_file.parent().unwrap_or(Path::new(".")).join(path);
+    let code = std::fs::read_to_string(&target)
+        .map_err(|_| format!("file {} does not exist", target.display()))?;
+    let Some(anchor) = anchor else { return Ok(()) };
+    // Line ranges (`file:3:10`) are allowed but discouraged: they drift.
+    if anchor.chars().all(|c| c.is_ascii_digit() || c == ':') {
+        return Ok(());
+    }
+    let has = |marker: &str| {
+        code.lines().any(|l| {
+            l.split_once(marker)
+                .is_some_and(|(_, name)| name.trim() == anchor)
+        })
+    };
+    match (has("ANCHOR: "), has("ANCHOR_END: ")) {
+        (true, true) => Ok(()),
+        (false, _) => Err(format!("no `ANCHOR: {anchor}` in {path}")),
+        (true, false) => Err(format!("no `ANCHOR_END: {anchor}` in {path}")),
+    }
+}
+
+/// Every topic crate that exists has a chapter linked from `SUMMARY.md`.
+fn check_chapters(root: &Path) -> Vec<String> {
+    let summary =
+        std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap_or_default();
+    TOPICS
+        .iter()
+        .filter(|t| root.join("crates").join(t).is_dir())
+        .filter(|t| !summary.contains(&format!("]({t}/")))
+        .map(|t| format!("book/src/SUMMARY.md: topic crate {t} has no chapter ({t}/…)"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_include_with_its_line() {
+        let md = "a\n{{#include ../x.rs:fwd}} and {{#include y.rs}}\n";
+        assert_eq!(
+            find_includes(md),
+            [(2, "../x.rs:fwd".to_string()), (2, "y.rs".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_missing_anchor_or_file_is_reported() {
+        let dir = std::env::temp_dir().join("course-check-test");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("c.rs"), "// ANCHOR: a\nx\n// ANCHOR_END: a\n").unwrap();
+        let md = dir.join("p.md");
+        assert!(check_include(&md, "c.rs:a").is_ok());
+        assert!(check_include(&md, "c.rs:b").unwrap_err().contains("no `ANCHOR: b`"));
+        assert!(check_include(&md, "nope.rs:a").unwrap_err().contains("does not exist"));
+        // "ANCHOR: ab" must not satisfy anchor "a".
+        std::fs::write(dir.join("d.rs"), "// ANCHOR: ab\n// ANCHOR_END: ab\n").unwrap();
+        assert!(check_include(&md, "d.rs:a").is_err());
+    }
+}
