@@ -13,6 +13,9 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod check;
+// Used by the exercise subcommands and the book tooling as they land.
+#[allow(dead_code)]
+pub mod manifest;
 mod workspace;
 
 #[derive(Debug, Parser)]
