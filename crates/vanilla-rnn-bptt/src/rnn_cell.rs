@@ -1,0 +1,140 @@
+//! The vanilla RNN cell as an engine: `h^(t) = tanh(W h^(t−1) + U x^(t) + b)`
+//! implementing [`RecurrentCell`], so the generic BPTT, truncated BPTT,
+//! training loop and sampling run it. Tested equal to the slide-form
+//! reference in [`crate::rnn`].
+//!
+//! Book: *Recurrent networks and BPTT → One cell, many cells*.
+
+use crate::cell::RecurrentCell;
+use foundations::shape::{Dim, expect_shape};
+use foundations::{Error, Rng, impl_params, init};
+use nalgebra::DMatrix;
+
+/// The parameters of one vanilla RNN cell (the slides' `W`, `U`, `b`;
+/// `W_hh`, `W_xh` and the hidden bias in the other lecture's names).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RnnCell {
+    /// `W`, `n x n`: hidden to hidden.
+    pub w: DMatrix<f64>,
+    /// `U`, `n x D`: input to hidden.
+    pub u: DMatrix<f64>,
+    /// `b`, `n x 1`.
+    pub b: DMatrix<f64>,
+}
+impl_params!(RnnCell { w, u, b });
+
+/// What [`RnnCell::step_backward`](RecurrentCell::step_backward) needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RnnCellCache {
+    /// `h^(t−1)`, `n x B`.
+    pub h_prev: DMatrix<f64>,
+    /// `x^(t)`, `D x B`.
+    pub x: DMatrix<f64>,
+    /// `h^(t) = tanh(a^(t))`, `n x B`.
+    pub h: DMatrix<f64>,
+}
+
+impl RnnCell {
+    /// A cell with `D = input_size` and `n = hidden_size`, weights normal
+    /// with standard deviation 0.01 (as min-char-rnn) and `b = 0`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a size is zero.
+    pub fn new(
+        input_size: usize,
+        hidden_size: usize,
+        rng: &mut Rng,
+    ) -> Result<Self, Error> {
+        if input_size == 0 || hidden_size == 0 {
+            return Err(Error::config(
+                "RnnCell",
+                format!(
+                    "input size {input_size} and hidden size {hidden_size} \
+                     must both be at least 1"
+                ),
+            ));
+        }
+        Ok(RnnCell {
+            w: init::normal(hidden_size, hidden_size, 0.01, rng),
+            u: init::normal(hidden_size, input_size, 0.01, rng),
+            b: DMatrix::zeros(hidden_size, 1),
+        })
+    }
+}
+
+impl RecurrentCell for RnnCell {
+    type State = DMatrix<f64>;
+    type StateGrad = DMatrix<f64>;
+    type Cache = RnnCellCache;
+
+    fn input_size(&self) -> usize {
+        self.u.ncols()
+    }
+
+    fn hidden_size(&self) -> usize {
+        self.w.nrows()
+    }
+
+    fn zero_state(&self, batch: usize) -> DMatrix<f64> {
+        DMatrix::zeros(self.hidden_size(), batch)
+    }
+
+    fn zero_state_grad(&self, batch: usize) -> DMatrix<f64> {
+        DMatrix::zeros(self.hidden_size(), batch)
+    }
+
+    fn hidden(state: &DMatrix<f64>) -> &DMatrix<f64> {
+        state
+    }
+
+    fn hidden_grad_mut(grad: &mut DMatrix<f64>) -> &mut DMatrix<f64> {
+        grad
+    }
+
+    /// `a = W h^(t−1) + U x^(t) + b`, `h^(t) = tanh(a)`.
+    fn step_forward(
+        &self,
+        h_prev: &DMatrix<f64>,
+        x: &DMatrix<f64>,
+    ) -> (DMatrix<f64>, RnnCellCache) {
+        let (n, d) = (self.hidden_size(), self.input_size());
+        let f = "RnnCell::step_forward";
+        expect_shape(f, "x", x, Dim::Is(d), Dim::Any("B"));
+        expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
+        let mut a = &self.w * h_prev + &self.u * x;
+        for mut col in a.column_iter_mut() {
+            col += &self.b;
+        }
+        let h = a.map(f64::tanh);
+        let cache = RnnCellCache {
+            h_prev: h_prev.clone(),
+            x: x.clone(),
+            h: h.clone(),
+        };
+        (h, cache)
+    }
+
+    /// Given `∇h^(t)` (everything flowing into `h^(t)`):
+    /// `∇a = (1 − h²) ⊙ ∇h`, `∇W = ∇a h^(t−1)ᵀ`, `∇U = ∇a xᵀ`,
+    /// `∇b = Σ_columns ∇a`, `∇h^(t−1) = Wᵀ ∇a`, `∇x = Uᵀ ∇a`.
+    fn step_backward(
+        &self,
+        cache: &RnnCellCache,
+        d_h: &DMatrix<f64>,
+    ) -> (RnnCell, DMatrix<f64>, DMatrix<f64>) {
+        let f = "RnnCell::step_backward";
+        let (n, b) = cache.h.shape();
+        expect_shape(f, "d_h", d_h, Dim::Is(n), Dim::Is(b));
+        // h = tanh(a): ∂h/∂a = 1 − h²
+        let da = d_h.zip_map(&cache.h, |g, h| g * (1.0 - h * h));
+        // a = W h_prev + U x + b
+        let grads = RnnCell {
+            w: &da * cache.h_prev.transpose(),
+            u: &da * cache.x.transpose(),
+            b: DMatrix::from_fn(n, 1, |i, _| da.row(i).sum()),
+        };
+        let d_h_prev = self.w.tr_mul(&da);
+        let dx = self.u.tr_mul(&da);
+        (grads, d_h_prev, dx)
+    }
+}
