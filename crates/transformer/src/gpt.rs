@@ -1,0 +1,300 @@
+//! The engine: the tiny GPT's forward and backward, fused for speed. Not an
+//! exercise: the same numbers as [`Gpt::loss_reference`] (tested equal),
+//! computed on all `B·T` tokens of a batch at once, with `W_Q`, `W_K`, `W_V`
+//! stacked into one `3d x d` product, the softmax and the cross-entropy
+//! fused in place, and layer norm's compact backward. Pre-norm blocks only
+//! (what GPT-2 uses). Book: *Transformers → A tiny GPT → Speed*.
+
+use crate::attention::{Mask, softmax_backward_in_place, softmax_columns_in_place};
+use crate::encoder_layer::{EncoderLayer, Norm};
+use crate::feed_forward::{Activation, row_sums};
+use crate::layer_norm::{EPS, LayerNorm, backward_fast};
+use crate::model::Gpt;
+use crate::positional::Positional;
+use foundations::{DMatrix, ParamsExt};
+
+struct Ln {
+    x_hat: DMatrix<f64>,
+    inv_std: Vec<f64>,
+}
+
+/// `y = γ ⊙ x̂ + β` per column, and what backward needs.
+fn ln_forward(ln: &LayerNorm, x: &DMatrix<f64>) -> (DMatrix<f64>, Ln) {
+    let d = x.nrows();
+    let mut x_hat = x.clone();
+    let mut y = DMatrix::zeros(d, x.ncols());
+    let mut inv_std = Vec::with_capacity(x.ncols());
+    let (g, b) = (ln.gamma.as_slice(), ln.beta.as_slice());
+    for (xh, yc) in x_hat
+        .as_mut_slice()
+        .chunks_exact_mut(d)
+        .zip(y.as_mut_slice().chunks_exact_mut(d))
+    {
+        let mu = xh.iter().sum::<f64>() / d as f64;
+        let var = xh.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / d as f64;
+        let r = 1.0 / (var + EPS).sqrt();
+        for k in 0..d {
+            xh[k] = (xh[k] - mu) * r;
+            yc[k] = g[k] * xh[k] + b[k];
+        }
+        inv_std.push(r);
+    }
+    (y, Ln { x_hat, inv_std })
+}
+
+struct Block {
+    ln1: Ln,
+    n1: DMatrix<f64>,
+    qkv: DMatrix<f64>,
+    /// Attention weights per (sequence, head), `T x T`.
+    a: Vec<DMatrix<f64>>,
+    concat: DMatrix<f64>,
+    ln2: Ln,
+    n2: DMatrix<f64>,
+    z_ff: DMatrix<f64>,
+    h_ff: DMatrix<f64>,
+}
+
+fn stacked_qkv(b: &EncoderLayer) -> DMatrix<f64> {
+    let d = b.attn.width();
+    let mut w = DMatrix::zeros(3 * d, d);
+    w.rows_mut(0, d).copy_from(&b.attn.w_q);
+    w.rows_mut(d, d).copy_from(&b.attn.w_k);
+    w.rows_mut(2 * d, d).copy_from(&b.attn.w_v);
+    w
+}
+
+fn block_forward(
+    blk: &EncoderLayer,
+    x: &DMatrix<f64>,
+    seqs: usize,
+    t: usize,
+) -> (DMatrix<f64>, Block) {
+    let d = blk.attn.width();
+    let (heads, dk) = (blk.attn.heads, blk.attn.head_size());
+    let scale = 1.0 / (dk as f64).sqrt();
+    let (n1, ln1) = ln_forward(&blk.ln1, x);
+    let qkv = stacked_qkv(blk) * &n1; // [Q; K; V] = [W_Q; W_K; W_V] LN₁(x)
+    let mut concat = DMatrix::zeros(d, seqs * t);
+    let mut a_all = Vec::with_capacity(seqs * heads);
+    for s in 0..seqs {
+        for m in 0..heads {
+            let q = qkv.view((m * dk, s * t), (dk, t));
+            let k = qkv.view((d + m * dk, s * t), (dk, t));
+            let v = qkv.view((2 * d + m * dk, s * t), (dk, t));
+            let mut a = k.tr_mul(&q) * scale;
+            softmax_columns_in_place(&mut a, Mask::Causal);
+            concat.view_mut((m * dk, s * t), (dk, t)).copy_from(&(v * &a));
+            a_all.push(a);
+        }
+    }
+    let mut z = &blk.attn.w_o * &concat;
+    z += x; // z = x + W_O concat
+    let (n2, ln2) = ln_forward(&blk.ln2, &z);
+    let mut z_ff = &blk.ffn.w1 * &n2;
+    let act = blk.ffn.activation;
+    let b1 = blk.ffn.b1.as_slice();
+    let mut h_ff = z_ff.clone();
+    let dff = b1.len();
+    for (zc, hc) in z_ff
+        .as_mut_slice()
+        .chunks_exact_mut(dff)
+        .zip(h_ff.as_mut_slice().chunks_exact_mut(dff))
+    {
+        for k in 0..dff {
+            zc[k] += b1[k];
+            hc[k] = act.apply(zc[k]);
+        }
+    }
+    let mut y = &blk.ffn.w2 * &h_ff;
+    let b2 = blk.ffn.b2.as_slice();
+    for (yc, zc) in y
+        .as_mut_slice()
+        .chunks_exact_mut(d)
+        .zip(z.as_slice().chunks_exact(d))
+    {
+        for k in 0..d {
+            yc[k] += b2[k] + zc[k]; // y = z + W_2 h + b_2
+        }
+    }
+    let cache = Block {
+        ln1,
+        n1,
+        qkv,
+        a: a_all,
+        concat,
+        ln2,
+        n2,
+        z_ff,
+        h_ff,
+    };
+    (y, cache)
+}
+
+fn block_backward(
+    blk: &EncoderLayer,
+    c: &Block,
+    d_y: &DMatrix<f64>,
+    seqs: usize,
+    t: usize,
+    g: &mut EncoderLayer,
+) -> DMatrix<f64> {
+    let d = blk.attn.width();
+    let (heads, dk) = (blk.attn.heads, blk.attn.head_size());
+    let scale = 1.0 / (dk as f64).sqrt();
+    // y = z + W_2 φ(W_1 n₂ + b_1) + b_2
+    g.ffn.w2 += d_y * c.h_ff.transpose();
+    g.ffn.b2 += row_sums(d_y);
+    let mut d_z_ff = blk.ffn.w2.tr_mul(d_y);
+    let act: Activation = blk.ffn.activation;
+    d_z_ff.zip_apply(&c.z_ff, |dz, z| *dz *= act.derivative(z));
+    g.ffn.w1 += &d_z_ff * c.n2.transpose();
+    g.ffn.b1 += row_sums(&d_z_ff);
+    let d_n2 = blk.ffn.w1.tr_mul(&d_z_ff);
+    // n₂ = LN₂(z)
+    let mut d_z =
+        backward_fast(&blk.ln2.gamma, &c.ln2.x_hat, &c.ln2.inv_std, &d_n2, &mut g.ln2);
+    d_z += d_y;
+    // z = x + W_O concat
+    g.attn.w_o += &d_z * c.concat.transpose();
+    let d_concat = blk.attn.w_o.tr_mul(&d_z);
+    let mut d_qkv = DMatrix::zeros(3 * d, seqs * t);
+    for s in 0..seqs {
+        for m in 0..heads {
+            let a = &c.a[s * heads + m];
+            let q = c.qkv.view((m * dk, s * t), (dk, t));
+            let k = c.qkv.view((d + m * dk, s * t), (dk, t));
+            let v = c.qkv.view((2 * d + m * dk, s * t), (dk, t));
+            let d_yh = d_concat.view((m * dk, s * t), (dk, t));
+            let d_v = d_yh * a.transpose(); // Y = V A
+            let mut d_s = v.tr_mul(&d_yh);
+            softmax_backward_in_place(&mut d_s, a);
+            d_s *= scale; // S = KᵀQ/√d_k
+            let d_q = k * &d_s;
+            let d_k = q * d_s.transpose();
+            d_qkv.view_mut((m * dk, s * t), (dk, t)).copy_from(&d_q);
+            d_qkv.view_mut((d + m * dk, s * t), (dk, t)).copy_from(&d_k);
+            d_qkv.view_mut((2 * d + m * dk, s * t), (dk, t)).copy_from(&d_v);
+        }
+    }
+    // [Q; K; V] = W_QKV n₁
+    let d_w = &d_qkv * c.n1.transpose();
+    g.attn.w_q += d_w.rows(0, d);
+    g.attn.w_k += d_w.rows(d, d);
+    g.attn.w_v += d_w.rows(2 * d, d);
+    let d_n1 = stacked_qkv(blk).tr_mul(&d_qkv);
+    // n₁ = LN₁(x)
+    let mut d_x =
+        backward_fast(&blk.ln1.gamma, &c.ln1.x_hat, &c.ln1.inv_std, &d_n1, &mut g.ln1);
+    d_x += d_z;
+    d_x
+}
+
+fn check_engine(model: &Gpt) {
+    assert!(
+        model.blocks.iter().all(|b| b.norm == Norm::Pre && b.mask == Mask::Causal),
+        "gpt engine: only causal pre-norm blocks (use Gpt::loss_reference \
+         for post-norm)"
+    );
+}
+
+/// The embedded inputs `W_E[:, id] + p_t` of every sequence, side by side.
+fn embed_batch(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
+    let d = model.config.d;
+    let p = model.pos.table();
+    let mut x = DMatrix::zeros(d, inputs.len() * t);
+    for (s, ids) in inputs.iter().enumerate() {
+        for (i, &id) in ids.iter().enumerate() {
+            let col = x.column_mut(s * t + i);
+            let mut col = col;
+            col.copy_from(&model.wte.column(id));
+            col += p.column(i);
+        }
+    }
+    x
+}
+
+/// The logits (`V x T`) for one sequence of ids, by the engine.
+///
+/// # Panics
+/// When the sequence is empty, longer than the positional table, or holds
+/// an unknown id.
+pub fn logits(model: &Gpt, ids: &[usize]) -> DMatrix<f64> {
+    check_engine(model);
+    let mut batch = ids.to_vec();
+    batch.push(0); // a dummy target: check_batch wants T + 1 ids
+    let t = model.check_batch("gpt::logits", &[batch]);
+    let mut h = embed_batch(model, &[ids], t);
+    for blk in &model.blocks {
+        h = block_forward(blk, &h, 1, t).0;
+    }
+    let (z, _) = ln_forward(&model.ln_f, &h);
+    &model.w_out * z
+}
+
+/// The mean next-token cross-entropy of a batch of sequences of `T + 1`
+/// ids, and every gradient: the engine version of
+/// [`Gpt::loss_reference`].
+///
+/// # Panics
+/// As [`Gpt::check_batch`], and on post-norm blocks.
+pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
+    check_engine(model);
+    let t = model.check_batch("gpt::loss_and_grads", batch);
+    let seqs = batch.len();
+    let n = (seqs * t) as f64;
+    let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
+    let mut h = embed_batch(model, &inputs, t);
+    let mut caches = Vec::with_capacity(model.blocks.len());
+    for blk in &model.blocks {
+        let (y, c) = block_forward(blk, &h, seqs, t);
+        caches.push(c);
+        h = y;
+    }
+    let (z, lnf) = ln_forward(&model.ln_f, &h);
+    let mut d_logits = &model.w_out * &z;
+    // fused softmax + cross-entropy, in place: ∂L/∂z = (ŷ − y)/n
+    let mut loss = 0.0;
+    let v = model.config.vocab;
+    for (j, col) in d_logits.as_mut_slice().chunks_exact_mut(v).enumerate() {
+        let y = batch[j / t][j % t + 1];
+        let max = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut sum = 0.0;
+        for x in col.iter_mut() {
+            *x = (*x - max).exp();
+            sum += *x;
+        }
+        loss -= (col[y] / sum).ln();
+        let inv = 1.0 / (sum * n);
+        col.iter_mut().for_each(|x| *x *= inv);
+        col[y] -= 1.0 / n;
+    }
+    loss /= n;
+    let mut g = model.zeros_like();
+    g.w_out = &d_logits * z.transpose();
+    let d_z = model.w_out.tr_mul(&d_logits);
+    let mut d_h = backward_fast(
+        &model.ln_f.gamma,
+        &lnf.x_hat,
+        &lnf.inv_std,
+        &d_z,
+        &mut g.ln_f,
+    );
+    for (i, blk) in model.blocks.iter().enumerate().rev() {
+        d_h = block_backward(blk, &caches[i], &d_h, seqs, t, &mut g.blocks[i]);
+    }
+    // x = W_E[:, id] + p_t
+    for (s, ids) in inputs.iter().enumerate() {
+        for (i, &id) in ids.iter().enumerate() {
+            let mut col = g.wte.column_mut(id);
+            col += d_h.column(s * t + i);
+        }
+    }
+    if let Positional::Learned(p) = &mut g.pos {
+        for s in 0..seqs {
+            let mut cols = p.columns_mut(0, t);
+            cols += d_h.columns(s * t, t);
+        }
+    }
+    (loss, g)
+}

@@ -1,0 +1,31 @@
+//! # transformer — attention is all you need, by hand
+//!
+//! Letters (Vaswani et al. 2017, and the lecture): `T` tokens in a
+//! sequence, `d` the model width, `h` heads, `d_k = d/h` rows per head,
+//! `d_ff` the feed-forward width, `V` the vocabulary, `N` blocks, `B` the
+//! batch. Tokens are **columns**: a sequence is a `d x T` matrix; the
+//! attention weights are `T_k x T_q` with column `i` belonging to query `i`.
+//!
+//! Reference layers (the exercises) are one file each; [`gpt`] is the
+//! fused engine that trains the tiny GPT, tested equal to [`model::Gpt`]'s
+//! reference loss. Book: *Transformers*.
+
+pub mod attention;
+pub mod decoder_layer;
+pub mod encoder_layer;
+pub mod feed_forward;
+pub mod gpt;
+pub mod layer_norm;
+pub mod model;
+pub mod multi_head;
+pub mod positional;
+pub mod serialize;
+
+pub use attention::Mask;
+pub use decoder_layer::DecoderLayer;
+pub use encoder_layer::{EncoderLayer, Norm};
+pub use feed_forward::{Activation, FeedForward};
+pub use layer_norm::LayerNorm;
+pub use model::{Config, EncoderDecoder, Gpt, PositionKind};
+pub use multi_head::MultiHeadAttention;
+pub use positional::Positional;

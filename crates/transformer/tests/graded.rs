@@ -1,0 +1,321 @@
+//! Graded tests: one module per exercise of `exercises/transformer.toml`.
+
+use foundations::{DMatrix, Named, assert_gradients, graded_config, init, rng};
+use proptest::prelude::*;
+use transformer::attention::{self, Mask};
+use transformer::{Activation, EncoderLayer, LayerNorm, MultiHeadAttention, Norm};
+
+/// `L = Σ Y ⊙ R` for a fixed random `R`: its gradient with respect to `Y` is
+/// `R`.
+fn probe(y: &DMatrix<f64>, r: &DMatrix<f64>) -> f64 {
+    y.component_mul(r).sum()
+}
+
+mod causal_mask {
+    use super::*;
+
+    #[test]
+    fn future_entries_are_minus_infinity_and_the_rest_zero() {
+        let m = attention::causal_mask(4);
+        assert_eq!(m.shape(), (4, 4));
+        for j in 0..4 {
+            for i in 0..4 {
+                // column i is query i, row j is key j
+                if j > i {
+                    assert_eq!(m[(j, i)], f64::NEG_INFINITY, "key {j} is in query {i}'s future");
+                } else {
+                    assert_eq!(m[(j, i)], 0.0, "key {j} ≤ query {i} must stay visible");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn masked_weights_are_zero_and_columns_sum_to_one() {
+        let mut r = rng(3);
+        let q = init::normal(3, 5, 1.0, &mut r);
+        let (_, cache) = attention::forward_reference(&q, &q, &q, Mask::Causal);
+        for i in 0..5 {
+            let col = cache.a.column(i);
+            assert!((col.sum() - 1.0).abs() < 1e-12, "column {i} sums to {}", col.sum());
+            for j in i + 1..5 {
+                assert_eq!(col[j], 0.0, "a[{i}][{j}] looks into the future");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn output_at_t_ignores_tokens_after_t(
+            dk in 1usize..5, t in 2usize..7, seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let q = init::normal(dk, t, 1.0, &mut r);
+            let k = init::normal(dk, t, 1.0, &mut r);
+            let v = init::normal(dk, t, 1.0, &mut r);
+            let (y, _) = attention::forward_reference(&q, &k, &v, Mask::Causal);
+            let cut = seed as usize % t; // change every token after `cut`
+            let (mut k2, mut v2) = (k.clone(), v.clone());
+            for j in cut + 1..t {
+                k2.set_column(j, &init::normal(dk, 1, 3.0, &mut r).column(0));
+                v2.set_column(j, &init::normal(dk, 1, 3.0, &mut r).column(0));
+            }
+            let (y2, _) = attention::forward_reference(&q, &k2, &v2, Mask::Causal);
+            for i in 0..=cut {
+                prop_assert!((y.column(i) - y2.column(i)).norm() < 1e-12,
+                    "output {i} changed when tokens after {cut} changed");
+            }
+        }
+    }
+}
+
+mod attention_backward {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn dq_dk_dv_match_numeric_gradient(
+            dk in 1usize..5, dv in 1usize..4, t_q in 1usize..5,
+            t_k in 1usize..5, causal in any::<bool>(), seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let (mask, t_k) = if causal { (Mask::Causal, t_q) } else { (Mask::None, t_k) };
+            let q = init::normal(dk, t_q, 1.0, &mut r);
+            let k = init::normal(dk, t_k, 1.0, &mut r);
+            let v = init::normal(dv, t_k, 1.0, &mut r);
+            let probe_r = init::normal(dv, t_q, 1.0, &mut r);
+            let (_, cache) = attention::forward_reference(&q, &k, &v, mask);
+            let g = attention::backward_reference(&cache, &probe_r);
+            let theta = (Named("q", q), Named("k", k), Named("v", v));
+            let grads = (Named("q", g.d_q), Named("k", g.d_k), Named("v", g.d_v));
+            assert_gradients("attention::backward_reference", &theta, &grads, |p| {
+                probe(&attention::forward_reference(&p.0.1, &p.1.1, &p.2.1, mask).0, &probe_r)
+            });
+        }
+
+        #[test]
+        fn reference_equals_the_matrix_form(
+            dk in 1usize..5, t in 1usize..6, seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let q = init::normal(dk, t, 1.0, &mut r);
+            let k = init::normal(dk, t, 1.0, &mut r);
+            let v = init::normal(dk + 1, t, 1.0, &mut r);
+            let d_y = init::normal(dk + 1, t, 1.0, &mut r);
+            for mask in [Mask::None, Mask::Causal] {
+                let (_, c) = attention::forward_reference(&q, &k, &v, mask);
+                let (_, c2) = attention::forward(&q, &k, &v, mask);
+                let a = attention::backward_reference(&c, &d_y);
+                let b = attention::backward(&c2, &d_y);
+                prop_assert!((a.d_q - b.d_q).norm() < 1e-10, "dQ differs");
+                prop_assert!((a.d_k - b.d_k).norm() < 1e-10, "dK differs");
+                prop_assert!((a.d_v - b.d_v).norm() < 1e-10, "dV differs");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "attention::backward_reference: d_y is 2x3, expected 3 x 3")]
+    fn wrong_d_y_shape_is_named() {
+        let q = DMatrix::from_element(2, 3, 0.1);
+        let v = DMatrix::from_element(3, 3, 0.1);
+        let (_, c) = attention::forward_reference(&q, &q, &v, Mask::None);
+        attention::backward_reference(&c, &DMatrix::zeros(2, 3));
+    }
+}
+
+mod multi_head_backward {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn projections_and_inputs_match_numeric_gradient(
+            dk in 1usize..4, heads in 1usize..4, t_q in 1usize..4,
+            t_k in 1usize..4, causal in any::<bool>(), seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let d = dk * heads;
+            let mha = MultiHeadAttention::new(d, heads, &mut r).unwrap();
+            let (mask, t_k) = if causal { (Mask::Causal, t_q) } else { (Mask::None, t_k) };
+            let x_q = init::normal(d, t_q, 1.0, &mut r);
+            let x_kv = init::normal(d, t_k, 1.0, &mut r);
+            let probe_r = init::normal(d, t_q, 1.0, &mut r);
+            let (_, cache) = mha.forward(&x_q, &x_kv, mask);
+            let (g, d_xq, d_xkv) = mha.backward(&cache, &probe_r);
+            let theta = (mha.clone(), Named("x_q", x_q), Named("x_kv", x_kv));
+            let grads = (g, Named("x_q", d_xq), Named("x_kv", d_xkv));
+            assert_gradients("MultiHeadAttention::backward", &theta, &grads, |p| {
+                probe(&p.0.forward(&p.1.1, &p.2.1, mask).0, &probe_r)
+            });
+        }
+    }
+
+    #[test]
+    fn self_attention_input_gradient_is_the_sum_of_both_paths() {
+        let mut r = rng(5);
+        let mha = MultiHeadAttention::new(4, 2, &mut r).unwrap();
+        let x = init::normal(4, 3, 1.0, &mut r);
+        let probe_r = init::normal(4, 3, 1.0, &mut r);
+        let (_, cache) = mha.forward(&x, &x, Mask::Causal);
+        let (_, d_q, d_kv) = mha.backward(&cache, &probe_r);
+        assert_gradients("MultiHeadAttention::backward (self)", &Named("x", x), &Named("x", d_q + d_kv), |p| {
+            probe(&mha.forward(&p.1, &p.1, Mask::Causal).0, &probe_r)
+        });
+    }
+}
+
+mod layer_norm_backward {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn dgamma_dbeta_dx_match_numeric_gradient(
+            d in 2usize..7, t in 1usize..5, seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let mut ln = LayerNorm::new(d).unwrap();
+            ln.gamma = init::normal(d, 1, 1.0, &mut r);
+            ln.beta = init::normal(d, 1, 1.0, &mut r);
+            let x = init::normal(d, t, 2.0, &mut r);
+            let probe_r = init::normal(d, t, 1.0, &mut r);
+            let (_, cache) = ln.forward(&x);
+            let (g, d_x) = ln.backward(&cache, &probe_r);
+            assert_gradients("LayerNorm::backward", &(ln.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
+                probe(&p.0.forward(&p.1.1).0, &probe_r)
+            });
+        }
+
+        #[test]
+        fn classic_form_equals_the_compact_form(
+            d in 2usize..9, t in 1usize..6, seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let mut ln = LayerNorm::new(d).unwrap();
+            ln.gamma = init::normal(d, 1, 1.0, &mut r);
+            let x = init::normal(d, t, 2.0, &mut r);
+            let d_y = init::normal(d, t, 1.0, &mut r);
+            let (_, c) = ln.forward(&x);
+            let (g, d_x) = ln.backward(&c, &d_y);
+            let mut g2 = LayerNorm { gamma: DMatrix::zeros(d, 1), beta: DMatrix::zeros(d, 1) };
+            let d_x2 = transformer::layer_norm::backward_fast(&ln.gamma, &c.x_hat, &c.inv_std, &d_y, &mut g2);
+            prop_assert!((d_x - d_x2).norm() < 1e-10, "dx differs");
+            prop_assert!((g.gamma - g2.gamma).norm() < 1e-10, "dγ differs");
+            prop_assert!((g.beta - g2.beta).norm() < 1e-10, "dβ differs");
+        }
+    }
+
+    #[test]
+    fn dx_sums_to_zero_per_token() {
+        // LN's output ignores a shift of x, so ∂L/∂x has zero mean per token.
+        let mut r = rng(2);
+        let ln = LayerNorm::new(5).unwrap();
+        let x = init::normal(5, 3, 1.0, &mut r);
+        let (_, cache) = ln.forward(&x);
+        let (_, d_x) = ln.backward(&cache, &init::normal(5, 3, 1.0, &mut r));
+        for col in d_x.column_iter() {
+            assert!(col.sum().abs() < 1e-10, "a column of dx sums to {}", col.sum());
+        }
+    }
+}
+
+mod positional_encoding {
+    use super::*;
+    use transformer::positional::sinusoidal;
+
+    #[test]
+    fn first_two_rows_are_sin_t_and_cos_t() {
+        let p = sinusoidal(6, 10);
+        assert_eq!(p.shape(), (6, 10));
+        for t in 0..10 {
+            let tf = t as f64;
+            assert!((p[(0, t)] - tf.sin()).abs() < 1e-12, "P[0, {t}] should be sin({t})");
+            assert!((p[(1, t)] - tf.cos()).abs() < 1e-12, "P[1, {t}] should be cos({t})");
+        }
+    }
+
+    #[test]
+    fn rows_2i_and_2i_plus_1_share_the_frequency_10000_to_minus_2i_over_d() {
+        let d = 8;
+        let p = sinusoidal(d, 50);
+        for i in 0..d / 2 {
+            let w = 10000f64.powf(-(2.0 * i as f64) / d as f64);
+            for t in [0usize, 1, 7, 49] {
+                let a = t as f64 * w;
+                assert!((p[(2 * i, t)] - a.sin()).abs() < 1e-12, "P[{}, {t}]", 2 * i);
+                assert!((p[(2 * i + 1, t)] - a.cos()).abs() < 1e-12, "P[{}, {t}]", 2 * i + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn odd_width_and_every_position_differ() {
+        let p = sinusoidal(5, 30);
+        assert!((p[(4, 3)] - (3.0 * 10000f64.powf(-4.0 / 5.0)).sin()).abs() < 1e-12);
+        for a in 0..30 {
+            for b in a + 1..30 {
+                assert!((p.column(a) - p.column(b)).norm() > 1e-3, "positions {a} and {b} collide");
+            }
+        }
+    }
+
+    #[test]
+    fn with_it_self_attention_is_no_longer_permutation_equivariant() {
+        let mut r = rng(8);
+        let mha = MultiHeadAttention::new(4, 2, &mut r).unwrap();
+        let x = init::normal(4, 5, 1.0, &mut r);
+        let perm = [2, 0, 4, 1, 3];
+        let xp = DMatrix::from_fn(4, 5, |i, j| x[(i, perm[j])]);
+        let p = sinusoidal(4, 5);
+        let (y, _) = mha.forward(&(&x + &p), &(&x + &p), Mask::None);
+        let (yp, _) = mha.forward(&(&xp + &p), &(&xp + &p), Mask::None);
+        let permuted = DMatrix::from_fn(4, 5, |i, j| y[(i, perm[j])]);
+        assert!((yp - permuted).norm() > 1e-3, "positions should break the symmetry");
+    }
+}
+
+mod block_backward {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn every_parameter_and_the_input_match_numeric_gradient(
+            dk in 1usize..3, heads in 1usize..3, t in 1usize..4,
+            pre in any::<bool>(), causal in any::<bool>(), seed in 0u64..1000
+        ) {
+            let mut r = rng(seed);
+            let d = 2 * dk * heads; // layer norm needs d ≥ 2
+            let norm = if pre { Norm::Pre } else { Norm::Post };
+            let mask = if causal { Mask::Causal } else { Mask::None };
+            let mut layer = EncoderLayer::new(d, heads, 3, norm, mask, Activation::Gelu, &mut r).unwrap();
+            layer.ln1.gamma = init::normal(d, 1, 1.0, &mut r);
+            layer.ln2.beta = init::normal(d, 1, 0.5, &mut r);
+            let x = init::normal(d, t, 1.0, &mut r);
+            let probe_r = init::normal(d, t, 1.0, &mut r);
+            let (_, cache) = layer.forward(&x);
+            let (g, d_x) = layer.backward(&cache, &probe_r);
+            assert_gradients("EncoderLayer::backward", &(layer.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
+                probe(&p.0.forward(&p.1.1).0, &probe_r)
+            });
+        }
+    }
+
+    #[test]
+    fn relu_block_matches_numeric_gradient_in_both_norms() {
+        for norm in [Norm::Post, Norm::Pre] {
+            let mut r = rng(11);
+            let layer = EncoderLayer::new(4, 2, 6, norm, Mask::Causal, Activation::Relu, &mut r).unwrap();
+            let x = init::normal(4, 3, 1.0, &mut r);
+            let probe_r = init::normal(4, 3, 1.0, &mut r);
+            let (_, cache) = layer.forward(&x);
+            let (g, d_x) = layer.backward(&cache, &probe_r);
+            assert_gradients("EncoderLayer::backward (ReLU)", &(layer.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
+                probe(&p.0.forward(&p.1.1).0, &probe_r)
+            });
+        }
+    }
+}
