@@ -1,0 +1,281 @@
+//! The GRU cell (Cho et al. 2014) exactly as the slide writes it, the
+//! reference form: one step forward and backward, and a sequence backward
+//! through time.
+//!
+//! `r_t = σ(W_xr x_t + W_hr h_{t−1} + b_r)`,
+//! `z_t = σ(W_xz x_t + W_hz h_{t−1} + b_z)`,
+//! `h̃_t = tanh(W_xh x_t + W_hh (r_t ⊙ h_{t−1}) + b_h)`,
+//! `h_t = z_t ⊙ h̃_t + (1 − z_t) ⊙ h_{t−1}`.
+//!
+//! The slide writes `h̃_{t−1}` in the last line; `h̃_t` is meant. Cho et al.
+//! and PyTorch put `z` on `h_{t−1}` instead (`h_t = z ⊙ h_{t−1} + (1 − z) ⊙
+//! h̃_t`), and PyTorch applies `r` after the product: `r ⊙ (W_hh h_{t−1} +
+//! b_hh)`. Book: *LSTM and GRU → The GRU*.
+
+use crate::ops::{add_bias, sum_columns};
+use foundations::activations::{sigmoid, tanh};
+use foundations::shape::{Dim, expect_shape};
+use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
+
+/// The GRU's parameters, named as on the slide: `w_x*` are `n x D`, `w_h*`
+/// are `n x n`, biases `n x 1`. Gradients are a second `Gru` value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gru {
+    /// Reset gate, input weights `W_xr`.
+    pub w_xr: Mat,
+    /// Reset gate, recurrent weights `W_hr`.
+    pub w_hr: Mat,
+    /// Reset gate bias `b_r`.
+    pub b_r: Mat,
+    /// Update gate, input weights `W_xz`.
+    pub w_xz: Mat,
+    /// Update gate, recurrent weights `W_hz`.
+    pub w_hz: Mat,
+    /// Update gate bias `b_z`.
+    pub b_z: Mat,
+    /// Candidate, input weights `W_xh`.
+    pub w_xh: Mat,
+    /// Candidate, recurrent weights `W_hh` (act on `r ⊙ h_{t−1}`).
+    pub w_hh: Mat,
+    /// Candidate bias `b_h`.
+    pub b_h: Mat,
+}
+impl_params!(Gru {
+    w_xr,
+    w_hr,
+    b_r,
+    w_xz,
+    w_hz,
+    b_z,
+    w_xh,
+    w_hh,
+    b_h
+});
+
+/// What [`Gru::step_backward`] needs from one step forward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GruStepCache {
+    /// `x_t`, `D x B`.
+    pub x: Mat,
+    /// `h_{t−1}`, `n x B`.
+    pub h_prev: Mat,
+    /// Reset gate `r_t`.
+    pub r: Mat,
+    /// Update gate `z_t`.
+    pub z: Mat,
+    /// Candidate `h̃_t`.
+    pub h_tilde: Mat,
+}
+
+/// What [`Gru::backward`] needs: the cache of every step, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GruCache {
+    /// One [`GruStepCache`] per time step.
+    pub steps: Vec<GruStepCache>,
+}
+
+impl Gru {
+    /// A new cell with input size `D = input_size` and hidden size
+    /// `n = hidden_size`: weights uniform in
+    /// `±1/√n` (as PyTorch does), biases zero.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `n` or `d` is zero.
+    pub fn new(
+        input_size: usize,
+        hidden_size: usize,
+        rng: &mut Rng,
+    ) -> Result<Self, Error> {
+        let (n, d) = (hidden_size, input_size);
+        if n == 0 || d == 0 {
+            return Err(Error::config(
+                "Gru",
+                format!(
+                    "hidden size n = {n} and input size D = {d} must both be \
+                     at least 1"
+                ),
+            ));
+        }
+        let s = 1.0 / (n as f64).sqrt();
+        let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
+        Ok(Gru {
+            w_xr: u(n, d),
+            w_hr: u(n, n),
+            b_r: Mat::zeros(n, 1),
+            w_xz: u(n, d),
+            w_hz: u(n, n),
+            b_z: Mat::zeros(n, 1),
+            w_xh: u(n, d),
+            w_hh: u(n, n),
+            b_h: Mat::zeros(n, 1),
+        })
+    }
+
+    /// The hidden size `n`.
+    pub fn hidden_size(&self) -> usize {
+        self.w_hh.nrows()
+    }
+
+    /// The input size `D`.
+    pub fn input_size(&self) -> usize {
+        self.w_xh.ncols()
+    }
+
+    /// One step of the slide's GRU. `x` is `D x B`, `h_prev` is `n x B`.
+    ///
+    /// Book: *LSTM and GRU → The GRU*.
+    ///
+    /// # Panics
+    /// When a shape does not fit: `gru::step_forward: x is 5x1, expected
+    /// 4 x B`.
+    pub fn step_forward(&self, x: &Mat, h_prev: &Mat) -> (Mat, GruStepCache) {
+        let (n, d) = (self.hidden_size(), self.input_size());
+        let f_name = "gru::step_forward";
+        expect_shape(f_name, "x", x, Dim::Is(d), Dim::Any("B"));
+        let b = Dim::Is(x.ncols());
+        expect_shape(f_name, "h_prev", h_prev, Dim::Is(n), b);
+        // BEGIN SOLUTION gru-step-forward
+        // ANCHOR: gru_forward
+        let r =
+            sigmoid(&add_bias(&self.w_xr * x + &self.w_hr * h_prev, &self.b_r));
+        let z =
+            sigmoid(&add_bias(&self.w_xz * x + &self.w_hz * h_prev, &self.b_z));
+        let h_tilde = tanh(&add_bias(
+            &self.w_xh * x + &self.w_hh * r.component_mul(h_prev),
+            &self.b_h,
+        ));
+        let h = z.component_mul(&h_tilde)
+            + z.map(|z| 1.0 - z).component_mul(h_prev);
+        // ANCHOR_END: gru_forward
+        let cache = GruStepCache {
+            x: x.clone(),
+            h_prev: h_prev.clone(),
+            r,
+            z,
+            h_tilde,
+        };
+        (h, cache)
+        // END SOLUTION
+    }
+
+    /// One step back: from `∂L/∂h_t` (`n x B`) to the parameter gradients,
+    /// `∂L/∂x_t` and `∂L/∂h_{t−1}`.
+    ///
+    /// Book: *LSTM and GRU → The GRU*.
+    ///
+    /// # Panics
+    /// When `d_h` is not `n x B`.
+    pub fn step_backward(
+        &self,
+        cache: &GruStepCache,
+        d_h: &Mat,
+    ) -> (Gru, Mat, Mat) {
+        let n = self.hidden_size();
+        let b = Dim::Is(cache.x.ncols());
+        expect_shape("gru::step_backward", "d_h", d_h, Dim::Is(n), b);
+        // BEGIN SOLUTION gru-step-backward
+        let GruStepCache {
+            x,
+            h_prev,
+            r,
+            z,
+            h_tilde,
+        } = cache;
+        // ANCHOR: gru_back_mix
+        // forward: h = z ⊙ h̃ + (1 − z) ⊙ h_prev
+        let d_z = d_h.component_mul(&(h_tilde - h_prev));
+        let d_h_tilde = d_h.component_mul(z);
+        let mut d_h_prev = d_h.component_mul(&z.map(|z| 1.0 - z));
+        // ANCHOR_END: gru_back_mix
+        // ANCHOR: gru_back_cand
+        // forward: h̃ = tanh(W_xh x + W_hh (r ⊙ h_prev) + b_h)
+        let d_ah = d_h_tilde.zip_map(h_tilde, |d, t| d * (1.0 - t * t));
+        let rh = r.component_mul(h_prev);
+        let d_rh = self.w_hh.transpose() * &d_ah;
+        let d_r = d_rh.component_mul(h_prev);
+        d_h_prev += d_rh.component_mul(r);
+        // ANCHOR_END: gru_back_cand
+        // ANCHOR: gru_back_gates
+        // forward: r = σ(a_r), z = σ(a_z)
+        let d_ar = d_r.zip_map(r, |d, s| d * s * (1.0 - s));
+        let d_az = d_z.zip_map(z, |d, s| d * s * (1.0 - s));
+        // forward: a_• = W_x• x + W_h• h_prev + b_•
+        let d_x = self.w_xr.transpose() * &d_ar
+            + self.w_xz.transpose() * &d_az
+            + self.w_xh.transpose() * &d_ah;
+        d_h_prev +=
+            self.w_hr.transpose() * &d_ar + self.w_hz.transpose() * &d_az;
+        let grads = Gru {
+            w_xr: &d_ar * x.transpose(),
+            w_hr: &d_ar * h_prev.transpose(),
+            b_r: sum_columns(&d_ar),
+            w_xz: &d_az * x.transpose(),
+            w_hz: &d_az * h_prev.transpose(),
+            b_z: sum_columns(&d_az),
+            w_xh: &d_ah * x.transpose(),
+            w_hh: &d_ah * rh.transpose(),
+            b_h: sum_columns(&d_ah),
+        };
+        // ANCHOR_END: gru_back_gates
+        (grads, d_x, d_h_prev)
+        // END SOLUTION
+    }
+
+    /// A whole sequence forward from `h0`: returns every `h_t` and the
+    /// cache.
+    ///
+    /// # Panics
+    /// When `xs` is empty or a shape does not fit.
+    pub fn forward(&self, xs: &[Mat], h0: &Mat) -> (Vec<Mat>, GruCache) {
+        assert!(!xs.is_empty(), "gru::forward: xs is empty, expected T ≥ 1");
+        let mut h = h0.clone();
+        let mut hs = Vec::with_capacity(xs.len());
+        let mut steps = Vec::with_capacity(xs.len());
+        for x in xs {
+            let (next, cache) = self.step_forward(x, &h);
+            hs.push(next.clone());
+            steps.push(cache);
+            h = next;
+        }
+        (hs, GruCache { steps })
+    }
+
+    /// A whole sequence backward through time: `d_hs[t]` is `∂L/∂h_t` from
+    /// the layers above, `d_last` the gradient flowing into the final `h`
+    /// from later. Returns the parameter gradients summed over time, every
+    /// `∂L/∂x_t`, and `∂L/∂h_0`.
+    ///
+    /// # Panics
+    /// When `d_hs` does not have one entry per step, or a shape does not fit.
+    pub fn backward(
+        &self,
+        cache: &GruCache,
+        d_hs: &[Mat],
+        d_last: &Mat,
+    ) -> (Gru, Vec<Mat>, Mat) {
+        assert_eq!(
+            d_hs.len(),
+            cache.steps.len(),
+            "gru::backward: d_hs has {} steps, expected T = {}",
+            d_hs.len(),
+            cache.steps.len()
+        );
+        let n = self.hidden_size();
+        let b = Dim::Is(cache.steps[0].x.ncols());
+        for d_h in d_hs {
+            expect_shape("gru::backward", "d_hs[t]", d_h, Dim::Is(n), b);
+        }
+        expect_shape("gru::backward", "d_last", d_last, Dim::Is(n), b);
+        let mut grads = self.zeros_like();
+        let mut d_xs = vec![Mat::zeros(0, 0); d_hs.len()];
+        let mut d_h = d_last.clone();
+        for t in (0..d_hs.len()).rev() {
+            d_h += &d_hs[t];
+            let (g, d_x, d_prev) = self.step_backward(&cache.steps[t], &d_h);
+            grads.accumulate(&g);
+            d_xs[t] = d_x;
+            d_h = d_prev;
+        }
+        (grads, d_xs, d_h)
+    }
+}

@@ -1,0 +1,374 @@
+//! The LSTM cell (Hochreiter & Schmidhuber 1997), the reference form: one
+//! step forward and backward, and a sequence forward and backward through
+//! time, through both `h` and `c`, written to read like the slide.
+//!
+//! `(i, f, o, g) = (σ, σ, σ, tanh)(W [h_{t−1}; x_t] + b)`,
+//! `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
+//!
+//! `W` is `4n x (n + D)`: its first `n` columns act on `h_{t−1}`, the last
+//! `D` on `x_t` (the slide's order `[h_{t−1}; x_t]`); its row blocks are the
+//! gates in the slide's order i, f, o, g (PyTorch orders them i, f, g, o).
+//! Book: *LSTM and GRU → The LSTM cell*.
+
+use crate::ops::{add_bias, stack_rows, sum_columns};
+use foundations::activations::{sigmoid, tanh};
+use foundations::shape::{Dim, expect_shape};
+use foundations::{Error, Mat, Rng, impl_params};
+
+/// The LSTM's parameters: `w` (`4n x (n + D)`) and `b` (`4n x 1`).
+/// Gradients are a second `Lstm` value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lstm {
+    /// `W = [W_h W_x]`, gate blocks i, f, o, g from top to bottom.
+    pub w: Mat,
+    /// One bias per gate row, `4n x 1`.
+    pub b: Mat,
+}
+impl_params!(Lstm { w, b });
+
+/// The state an LSTM carries from step to step: `h` and `c`, each `n x B`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LstmState {
+    /// The hidden state `h_t`, what the cell shows the layers above.
+    pub h: Mat,
+    /// The cell state `c_t`, the memory.
+    pub c: Mat,
+}
+impl_params!(LstmState { h, c });
+
+impl LstmState {
+    /// `h = c = 0`, `n x B`.
+    pub fn zeros(n: usize, batch: usize) -> Self {
+        LstmState {
+            h: Mat::zeros(n, batch),
+            c: Mat::zeros(n, batch),
+        }
+    }
+}
+
+/// The gradient of the loss with respect to both parts of a state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LstmStateGrads {
+    /// `∂L/∂h`, `n x B`.
+    pub d_h: Mat,
+    /// `∂L/∂c`, `n x B`.
+    pub d_c: Mat,
+}
+impl_params!(LstmStateGrads { d_h, d_c });
+
+impl LstmStateGrads {
+    /// Both gradients zero, `n x B`.
+    pub fn zeros(n: usize, batch: usize) -> Self {
+        LstmStateGrads {
+            d_h: Mat::zeros(n, batch),
+            d_c: Mat::zeros(n, batch),
+        }
+    }
+}
+
+/// What [`Lstm::step_backward`] needs from one step forward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LstmStepCache {
+    /// `[h_{t−1}; x_t]`, `(n + D) x B`.
+    pub hx: Mat,
+    /// `c_{t−1}`, `n x B`.
+    pub c_prev: Mat,
+    /// Input gate `i`, `n x B`.
+    pub i: Mat,
+    /// Forget gate `f`.
+    pub f: Mat,
+    /// Output gate `o`.
+    pub o: Mat,
+    /// New content `g`.
+    pub g: Mat,
+    /// `tanh(c_t)`.
+    pub tanh_c: Mat,
+}
+
+/// What [`Lstm::backward`] needs: the cache of every step, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LstmCache {
+    /// One [`LstmStepCache`] per time step.
+    pub steps: Vec<LstmStepCache>,
+}
+
+impl Lstm {
+    /// A new cell with input size `D = input_size` and hidden size
+    /// `n = hidden_size`: weights uniform in
+    /// `±1/√n` (as PyTorch does), biases zero except the forget gate's, which
+    /// start at 1 so that the cell remembers by default (Jozefowicz et al.
+    /// 2015, §2.2).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `n` or `d` is zero.
+    pub fn new(
+        input_size: usize,
+        hidden_size: usize,
+        rng: &mut Rng,
+    ) -> Result<Self, Error> {
+        let (n, d) = (hidden_size, input_size);
+        if n == 0 || d == 0 {
+            return Err(Error::config(
+                "Lstm",
+                format!(
+                    "hidden size n = {n} and input size D = {d} must both be \
+                     at least 1"
+                ),
+            ));
+        }
+        let scale = 1.0 / (n as f64).sqrt();
+        let w = foundations::init::uniform(4 * n, n + d, scale, rng);
+        let mut b = Mat::zeros(4 * n, 1);
+        b.rows_mut(n, n).fill(1.0);
+        Ok(Lstm { w, b })
+    }
+
+    /// A cell from given parameters, checked: `w` is `4n x (n + D)`, `b` is
+    /// `4n x 1`, `n ≥ 1` and `D ≥ 1`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the shapes do not fit together.
+    pub fn from_parts(w: Mat, b: Mat) -> Result<Self, Error> {
+        let n = b.nrows() / 4;
+        if n == 0
+            || b.nrows() != 4 * n
+            || b.ncols() != 1
+            || w.nrows() != 4 * n
+            || w.ncols() <= n
+        {
+            return Err(Error::config(
+                "Lstm",
+                format!(
+                    "w is {}x{} and b is {}x{}: expected w 4n x (n + D) and \
+                     b 4n x 1 with n, D ≥ 1",
+                    w.nrows(),
+                    w.ncols(),
+                    b.nrows(),
+                    b.ncols()
+                ),
+            ));
+        }
+        Ok(Lstm { w, b })
+    }
+
+    /// The hidden size `n`.
+    pub fn hidden_size(&self) -> usize {
+        self.w.nrows() / 4
+    }
+
+    /// The input size `D`.
+    pub fn input_size(&self) -> usize {
+        self.w.ncols() - self.hidden_size()
+    }
+
+    /// One step: `(i, f, o, g) = (σ, σ, σ, tanh)(W [h_{t−1}; x_t] + b)`,
+    /// `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
+    /// `x` is `D x B`; `prev.h` and `prev.c` are `n x B`.
+    ///
+    /// Book: *LSTM and GRU → The LSTM cell*.
+    ///
+    /// # Panics
+    /// When a shape does not fit: `lstm::step_forward: x is 5x1, expected
+    /// 4 x B`.
+    pub fn step_forward(
+        &self,
+        x: &Mat,
+        prev: &LstmState,
+    ) -> (LstmState, LstmStepCache) {
+        let (n, d) = (self.hidden_size(), self.input_size());
+        let f_name = "lstm::step_forward";
+        expect_shape(f_name, "x", x, Dim::Is(d), Dim::Any("B"));
+        let b = Dim::Is(x.ncols());
+        expect_shape(f_name, "h_prev", &prev.h, Dim::Is(n), b);
+        expect_shape(f_name, "c_prev", &prev.c, Dim::Is(n), b);
+        // BEGIN SOLUTION lstm-step-forward
+        // ANCHOR: lstm_gates
+        let hx = stack_rows(&prev.h, x);
+        let a = add_bias(&self.w * &hx, &self.b);
+        let i = sigmoid(&a.rows(0, n).into_owned());
+        let f = sigmoid(&a.rows(n, n).into_owned());
+        let o = sigmoid(&a.rows(2 * n, n).into_owned());
+        let g = tanh(&a.rows(3 * n, n).into_owned());
+        // ANCHOR_END: lstm_gates
+        // ANCHOR: lstm_state
+        let c = f.component_mul(&prev.c) + i.component_mul(&g);
+        let tanh_c = tanh(&c);
+        let h = o.component_mul(&tanh_c);
+        // ANCHOR_END: lstm_state
+        let cache = LstmStepCache {
+            hx,
+            c_prev: prev.c.clone(),
+            i,
+            f,
+            o,
+            g,
+            tanh_c,
+        };
+        (LstmState { h, c }, cache)
+        // END SOLUTION
+    }
+
+    /// One step back: from `d_next = (∂L/∂h_t, ∂L/∂c_t)` to the gradients of
+    /// `W` and `b`, of `x_t`, and of the previous state
+    /// `(∂L/∂h_{t−1}, ∂L/∂c_{t−1})`.
+    ///
+    /// Book: *LSTM and GRU → Backward through one step*.
+    ///
+    /// # Panics
+    /// When `d_next.d_h` or `d_next.d_c` is not `n x B`.
+    pub fn step_backward(
+        &self,
+        cache: &LstmStepCache,
+        d_next: &LstmStateGrads,
+    ) -> (Lstm, Mat, LstmStateGrads) {
+        let n = self.hidden_size();
+        let f_name = "lstm::step_backward";
+        let b = Dim::Is(cache.i.ncols());
+        expect_shape(f_name, "d_h", &d_next.d_h, Dim::Is(n), b);
+        expect_shape(f_name, "d_c", &d_next.d_c, Dim::Is(n), b);
+        // BEGIN SOLUTION lstm-step-backward
+        let LstmStepCache {
+            hx,
+            c_prev,
+            i,
+            f,
+            o,
+            g,
+            tanh_c,
+        } = cache;
+        // ANCHOR: lstm_back_h
+        // forward: h = o ⊙ tanh(c)
+        let d_o = d_next.d_h.component_mul(tanh_c);
+        let d_tanh_c = d_next.d_h.component_mul(o);
+        let d_c =
+            &d_next.d_c + d_tanh_c.component_mul(&tanh_c.map(|t| 1.0 - t * t));
+        // ANCHOR_END: lstm_back_h
+        // ANCHOR: lstm_back_c
+        // forward: c = f ⊙ c_prev + i ⊙ g
+        let d_f = d_c.component_mul(c_prev);
+        let d_c_prev = d_c.component_mul(f);
+        let d_i = d_c.component_mul(g);
+        let d_g = d_c.component_mul(i);
+        // ANCHOR_END: lstm_back_c
+        // ANCHOR: lstm_back_gates
+        // forward: (i, f, o, g) = (σ, σ, σ, tanh)(a), σ' = σ(1 − σ), tanh' = 1 − tanh²
+        let mut d_a = Mat::zeros(4 * n, hx.ncols());
+        d_a.rows_mut(0, n)
+            .copy_from(&d_i.zip_map(i, |d, s| d * s * (1.0 - s)));
+        d_a.rows_mut(n, n)
+            .copy_from(&d_f.zip_map(f, |d, s| d * s * (1.0 - s)));
+        d_a.rows_mut(2 * n, n)
+            .copy_from(&d_o.zip_map(o, |d, s| d * s * (1.0 - s)));
+        d_a.rows_mut(3 * n, n)
+            .copy_from(&d_g.zip_map(g, |d, t| d * (1.0 - t * t)));
+        // ANCHOR_END: lstm_back_gates
+        // ANCHOR: lstm_back_w
+        // forward: a = W [h_prev; x] + b
+        let grads = Lstm {
+            w: &d_a * hx.transpose(),
+            b: sum_columns(&d_a),
+        };
+        let d_hx = self.w.transpose() * &d_a;
+        let d_h_prev = d_hx.rows(0, n).into_owned();
+        let d_x = d_hx.rows(n, hx.nrows() - n).into_owned();
+        // ANCHOR_END: lstm_back_w
+        let d_prev = LstmStateGrads {
+            d_h: d_h_prev,
+            d_c: d_c_prev,
+        };
+        (grads, d_x, d_prev)
+        // END SOLUTION
+    }
+
+    /// A whole sequence forward: `xs[t]` is `x_t` (`D x B`), starting from
+    /// `state0`. Returns every `h_t` (`n x B`), the final state and the
+    /// cache.
+    ///
+    /// # Panics
+    /// When `xs` is empty or a shape does not fit (see
+    /// [`Lstm::step_forward`]).
+    pub fn forward(
+        &self,
+        xs: &[Mat],
+        state0: &LstmState,
+    ) -> (Vec<Mat>, LstmState, LstmCache) {
+        assert!(!xs.is_empty(), "lstm::forward: xs is empty, expected T ≥ 1");
+        // ANCHOR: lstm_forward_seq
+        let mut state = state0.clone();
+        let mut hs = Vec::with_capacity(xs.len());
+        let mut steps = Vec::with_capacity(xs.len());
+        for x in xs {
+            let (next, cache) = self.step_forward(x, &state);
+            hs.push(next.h.clone());
+            steps.push(cache);
+            state = next;
+        }
+        // ANCHOR_END: lstm_forward_seq
+        (hs, state, LstmCache { steps })
+    }
+
+    /// A whole sequence backward through time, through both `h` and `c`.
+    /// `d_hs[t]` is `∂L/∂h_t` from the layers above (`n x B`, zeros where no
+    /// loss reads `h_t`); `d_last` is the gradient flowing into the final
+    /// state from later (zeros when the sequence ends the loss). Returns the
+    /// parameter gradients summed over time, every `∂L/∂x_t`, and the
+    /// gradient of `state0`.
+    ///
+    /// Book: *LSTM and GRU → Through time*.
+    ///
+    /// # Panics
+    /// When `d_hs` does not have one entry per step, or a shape does not fit.
+    pub fn backward(
+        &self,
+        cache: &LstmCache,
+        d_hs: &[Mat],
+        d_last: &LstmStateGrads,
+    ) -> (Lstm, Vec<Mat>, LstmStateGrads) {
+        assert_eq!(
+            d_hs.len(),
+            cache.steps.len(),
+            "lstm::backward: d_hs has {} steps, expected T = {}",
+            d_hs.len(),
+            cache.steps.len()
+        );
+        let n = self.hidden_size();
+        let b = Dim::Is(cache.steps[0].i.ncols());
+        for d_h in d_hs {
+            expect_shape("lstm::backward", "d_hs[t]", d_h, Dim::Is(n), b);
+        }
+        expect_shape(
+            "lstm::backward",
+            "d_last.d_h",
+            &d_last.d_h,
+            Dim::Is(n),
+            b,
+        );
+        expect_shape(
+            "lstm::backward",
+            "d_last.d_c",
+            &d_last.d_c,
+            Dim::Is(n),
+            b,
+        );
+        // BEGIN SOLUTION lstm-through-time
+        // ANCHOR: lstm_backward_seq
+        let mut grads = Lstm {
+            w: Mat::zeros(self.w.nrows(), self.w.ncols()),
+            b: Mat::zeros(self.b.nrows(), 1),
+        };
+        let mut d_xs = vec![Mat::zeros(0, 0); d_hs.len()];
+        let mut d_state = d_last.clone();
+        for t in (0..d_hs.len()).rev() {
+            // h_t feeds both the loss (d_hs[t]) and the next step (d_state.d_h)
+            d_state.d_h += &d_hs[t];
+            let (g, d_x, d_prev) =
+                self.step_backward(&cache.steps[t], &d_state);
+            foundations::ParamsExt::accumulate(&mut grads, &g);
+            d_xs[t] = d_x;
+            d_state = d_prev;
+        }
+        (grads, d_xs, d_state)
+        // ANCHOR_END: lstm_backward_seq
+        // END SOLUTION
+    }
+}

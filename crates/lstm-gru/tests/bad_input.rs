@@ -1,0 +1,94 @@
+//! Bad input: mismatched sizes panic at once naming the cell's function,
+//! the expected and the actual shapes; configurations that cannot work are
+//! errors when the cell is built.
+
+use foundations::{Error, Mat, rng};
+use lstm_gru::{Gru, Lstm, LstmState, LstmStateGrads};
+
+fn lstm() -> Lstm {
+    Lstm::new(4, 3, &mut rng(1)).unwrap() // D = 4, n = 3
+}
+
+#[test]
+#[should_panic(expected = "lstm::step_forward: x is 5x1, expected 4 x B")]
+fn lstm_input_of_the_wrong_size_names_cell_and_shapes() {
+    lstm().step_forward(&Mat::zeros(5, 1), &LstmState::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(expected = "lstm::step_forward: h_prev is 2x1, expected 3 x 1")]
+fn lstm_hidden_state_of_the_wrong_size_is_named() {
+    let st = LstmState {
+        h: Mat::zeros(2, 1),
+        c: Mat::zeros(3, 1),
+    };
+    lstm().step_forward(&Mat::zeros(4, 1), &st);
+}
+
+#[test]
+#[should_panic(expected = "lstm::step_forward: c_prev is 3x2, expected 3 x 1")]
+fn lstm_cell_state_with_another_batch_is_named() {
+    let st = LstmState {
+        h: Mat::zeros(3, 1),
+        c: Mat::zeros(3, 2),
+    };
+    lstm().step_forward(&Mat::zeros(4, 1), &st);
+}
+
+#[test]
+#[should_panic(expected = "lstm::step_backward: d_c is 3x2, expected 3 x 1")]
+fn lstm_step_backward_checks_d_c() {
+    let l = lstm();
+    let (_, cache) = l.step_forward(&Mat::zeros(4, 1), &LstmState::zeros(3, 1));
+    let d = LstmStateGrads {
+        d_h: Mat::zeros(3, 1),
+        d_c: Mat::zeros(3, 2),
+    };
+    l.step_backward(&cache, &d);
+}
+
+#[test]
+#[should_panic(expected = "lstm::backward: d_hs has 1 steps, expected T = 2")]
+fn lstm_backward_needs_one_gradient_per_step() {
+    let l = lstm();
+    let xs = vec![Mat::zeros(4, 1); 2];
+    let (_, _, cache) = l.forward(&xs, &LstmState::zeros(3, 1));
+    l.backward(&cache, &[Mat::zeros(3, 1)], &LstmStateGrads::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(expected = "gru::step_forward: x is 2x1, expected 4 x B")]
+fn gru_input_of_the_wrong_size_names_cell_and_shapes() {
+    let g = Gru::new(4, 3, &mut rng(1)).unwrap();
+    g.step_forward(&Mat::zeros(2, 1), &Mat::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(expected = "gru::step_backward: d_h is 4x1, expected 3 x 1")]
+fn gru_step_backward_checks_d_h() {
+    let g = Gru::new(4, 3, &mut rng(1)).unwrap();
+    let (_, cache) = g.step_forward(&Mat::zeros(4, 1), &Mat::zeros(3, 1));
+    g.step_backward(&cache, &Mat::zeros(4, 1));
+}
+
+#[test]
+fn zero_sizes_are_configuration_errors_naming_the_cell() {
+    for e in [
+        Lstm::new(0, 3, &mut rng(1)).unwrap_err(),
+        Lstm::new(3, 0, &mut rng(1)).unwrap_err(),
+    ] {
+        assert!(matches!(&e, Error::Config { layer, .. } if layer == "Lstm"));
+    }
+    let e = Gru::new(2, 0, &mut rng(1)).unwrap_err();
+    assert!(e.to_string().contains("Gru"), "{e}");
+    let e = Lstm::from_parts(Mat::zeros(8, 2), Mat::zeros(8, 1)).unwrap_err();
+    assert!(e.to_string().contains("w is 8x2"), "{e}");
+}
+
+#[test]
+fn a_new_lstm_remembers_by_default_forget_bias_one() {
+    let l = lstm();
+    assert_eq!((l.hidden_size(), l.input_size()), (3, 4));
+    assert!(l.b.rows(3, 3).iter().all(|&b| b == 1.0));
+    assert!(l.b.rows(0, 3).iter().all(|&b| b == 0.0));
+}

@@ -1,0 +1,438 @@
+//! Graded tests of the lstm-gru exercises: one module per exercise, so
+//! `cargo test -p lstm-gru lstm_step_backward::` runs one exercise.
+//!
+//! Every gradient is compared with central differences by
+//! `foundations::assert_gradients`, which names the gradient, the worst
+//! entry, and the analytic and numeric values when they disagree.
+
+use foundations::{Mat, Named, assert_gradients, graded_config, init, rng};
+use lstm_gru::{Gru, Lstm, LstmState, LstmStateGrads};
+use proptest::prelude::*;
+
+/// Random entries in `[−scale, scale)` from a seeded generator.
+fn rand_mat(r: usize, c: usize, scale: f64, seed: u64) -> Mat {
+    init::uniform(r, c, scale, &mut rng(seed))
+}
+
+/// An LSTM with weights large enough that every gate matters.
+fn lstm(n: usize, d: usize, seed: u64) -> Lstm {
+    Lstm {
+        w: rand_mat(4 * n, n + d, 0.8, seed),
+        b: rand_mat(4 * n, 1, 0.5, seed + 1),
+    }
+}
+
+fn gru(n: usize, d: usize, seed: u64) -> Gru {
+    let m = |r, c, k| rand_mat(r, c, 0.8, seed * 16 + k);
+    Gru {
+        w_xr: m(n, d, 0),
+        w_hr: m(n, n, 1),
+        b_r: m(n, 1, 2),
+        w_xz: m(n, d, 3),
+        w_hz: m(n, n, 4),
+        b_z: m(n, 1, 5),
+        w_xh: m(n, d, 6),
+        w_hh: m(n, n, 7),
+        b_h: m(n, 1, 8),
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `⟨u, m⟩ = Σ u ⊙ m`: a scalar loss whose gradient with respect to `m` is
+/// `u`.
+fn dot(u: &Mat, m: &Mat) -> f64 {
+    u.component_mul(m).sum()
+}
+
+/// Fails with a message naming the quantity, the entry and both values.
+#[track_caller]
+fn assert_close(what: &str, got: &Mat, want: &Mat) {
+    assert_eq!(
+        got.shape(),
+        want.shape(),
+        "{what} has shape {:?}, expected {:?}",
+        got.shape(),
+        want.shape()
+    );
+    for j in 0..want.ncols() {
+        for i in 0..want.nrows() {
+            let (g, w) = (got[(i, j)], want[(i, j)]);
+            assert!(
+                (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                "{what}: entry ({i}, {j}) is {g:.12}, expected {w:.12}"
+            );
+        }
+    }
+}
+
+mod lstm_step_forward {
+    use super::*;
+
+    /// The slide's equations, one scalar at a time, for column `col`.
+    fn by_hand(l: &Lstm, x: &Mat, st: &LstmState, col: usize) -> (Mat, Mat) {
+        let n = l.hidden_size();
+        let hx: Vec<f64> =
+            st.h.column(col)
+                .iter()
+                .chain(x.column(col).iter())
+                .copied()
+                .collect();
+        let a = |row: usize| {
+            l.b[(row, 0)]
+                + (0..hx.len()).map(|k| l.w[(row, k)] * hx[k]).sum::<f64>()
+        };
+        let (mut h, mut c) = (Mat::zeros(n, 1), Mat::zeros(n, 1));
+        for k in 0..n {
+            let i = sigmoid(a(k));
+            let f = sigmoid(a(n + k));
+            let o = sigmoid(a(2 * n + k));
+            let g = a(3 * n + k).tanh();
+            c[(k, 0)] = f * st.c[(k, col)] + i * g;
+            h[(k, 0)] = o * c[(k, 0)].tanh();
+        }
+        (h, c)
+    }
+
+    #[test]
+    fn h_and_c_follow_the_slide_equations_gate_order_i_f_o_g() {
+        let (n, d, b) = (3, 2, 2);
+        let l = lstm(n, d, 1);
+        let x = rand_mat(d, b, 1.0, 2);
+        let st = LstmState {
+            h: rand_mat(n, b, 1.0, 3),
+            c: rand_mat(n, b, 1.0, 4),
+        };
+        let (next, _) = l.step_forward(&x, &st);
+        for col in 0..b {
+            let (h, c) = by_hand(&l, &x, &st, col);
+            assert_close(
+                &format!("h_t column {col} (h = o ⊙ tanh(c))"),
+                &next.h.columns(col, 1).into_owned(),
+                &h,
+            );
+            assert_close(
+                &format!("c_t column {col} (c = f ⊙ c_prev + i ⊙ g)"),
+                &next.c.columns(col, 1).into_owned(),
+                &c,
+            );
+        }
+    }
+
+    #[test]
+    fn forget_gate_one_and_input_gate_zero_carry_the_cell_state_unchanged() {
+        let (n, d) = (4, 3);
+        let mut l = lstm(n, d, 5);
+        // Biases of ±1e4 saturate σ exactly: i = 0 and f = 1.
+        l.b.rows_mut(0, n).fill(-1e4);
+        l.b.rows_mut(n, n).fill(1e4);
+        let st = LstmState {
+            h: rand_mat(n, 2, 1.0, 6),
+            c: rand_mat(n, 2, 3.0, 7),
+        };
+        let (next, _) = l.step_forward(&rand_mat(d, 2, 1.0, 8), &st);
+        assert_close(
+            "c_t with f = 1, i = 0 (must equal c_{t-1})",
+            &next.c,
+            &st.c,
+        );
+    }
+
+    #[test]
+    fn output_gate_zero_hides_the_cell_and_h_is_zero() {
+        let (n, d) = (3, 2);
+        let mut l = lstm(n, d, 9);
+        l.b.rows_mut(2 * n, n).fill(-1e4);
+        let st = LstmState {
+            h: rand_mat(n, 1, 1.0, 10),
+            c: rand_mat(n, 1, 1.0, 11),
+        };
+        let (next, _) = l.step_forward(&rand_mat(d, 1, 1.0, 12), &st);
+        assert_close("h_t with o = 0", &next.h, &Mat::zeros(n, 1));
+        assert!(
+            next.c.iter().any(|v| v.abs() > 1e-3),
+            "c_t should still be written when o = 0, got {}",
+            next.c
+        );
+    }
+}
+
+mod lstm_step_backward {
+    use super::*;
+
+    /// `L = ⟨u, h_t⟩ + ⟨v, c_t⟩`, so `∂L/∂h_t = u` and `∂L/∂c_t = v`.
+    fn check(n: usize, d: usize, b: usize, seed: u64) {
+        let l = lstm(n, d, seed);
+        let x = rand_mat(d, b, 1.0, seed + 10);
+        let h0 = rand_mat(n, b, 1.0, seed + 11);
+        let c0 = rand_mat(n, b, 1.0, seed + 12);
+        let u = rand_mat(n, b, 1.0, seed + 13);
+        let v = rand_mat(n, b, 1.0, seed + 14);
+        let st = LstmState {
+            h: h0.clone(),
+            c: c0.clone(),
+        };
+        let (_, cache) = l.step_forward(&x, &st);
+        let d_next = LstmStateGrads {
+            d_h: u.clone(),
+            d_c: v.clone(),
+        };
+        let (g, dx, dprev) = l.step_backward(&cache, &d_next);
+        let theta =
+            (l, Named("x", x), Named("h_prev", h0), Named("c_prev", c0));
+        let grads = (
+            g,
+            Named("x", dx),
+            Named("h_prev", dprev.d_h),
+            Named("c_prev", dprev.d_c),
+        );
+        assert_gradients("lstm::step_backward", &theta, &grads, |p| {
+            let st = LstmState {
+                h: p.2.1.clone(),
+                c: p.3.1.clone(),
+            };
+            let (next, _) = p.0.step_forward(&p.1.1, &st);
+            dot(&u, &next.h) + dot(&v, &next.c)
+        });
+    }
+
+    #[test]
+    fn dw_db_dx_dh_prev_dc_prev_match_numeric_gradients() {
+        check(3, 2, 2, 1);
+    }
+
+    #[test]
+    fn gradient_of_c_alone_flows_back_through_the_forget_gate() {
+        // With only ∂L/∂c_t = v, ∂L/∂c_{t−1} is exactly f ⊙ v.
+        let (n, d) = (3, 2);
+        let l = lstm(n, d, 3);
+        let st = LstmState {
+            h: rand_mat(n, 1, 1.0, 4),
+            c: rand_mat(n, 1, 1.0, 5),
+        };
+        let (_, cache) = l.step_forward(&rand_mat(d, 1, 1.0, 6), &st);
+        let v = rand_mat(n, 1, 1.0, 7);
+        let d_next = LstmStateGrads {
+            d_h: Mat::zeros(n, 1),
+            d_c: v.clone(),
+        };
+        let (_, _, dprev) = l.step_backward(&cache, &d_next);
+        assert_close(
+            "d_c_prev when only d_c flows in (must be f ⊙ d_c)",
+            &dprev.d_c,
+            &cache.f.component_mul(&v),
+        );
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn gradients_match_on_random_sizes(
+            n in 1usize..4, d in 1usize..4, b in 1usize..3, seed in 0u64..1000
+        ) {
+            check(n, d, b, seed);
+        }
+    }
+}
+
+mod lstm_through_time {
+    use super::*;
+
+    /// `L = Σ_t ⟨u_t, h_t⟩ + ⟨v, c_T⟩` over a sequence of `t_len` steps.
+    fn check(n: usize, d: usize, b: usize, t_len: usize, seed: u64) {
+        let l = lstm(n, d, seed);
+        let xs: Vec<Mat> = (0..t_len)
+            .map(|t| rand_mat(d, b, 1.0, seed + 100 + t as u64))
+            .collect();
+        let us: Vec<Mat> = (0..t_len)
+            .map(|t| rand_mat(n, b, 1.0, seed + 200 + t as u64))
+            .collect();
+        let v = rand_mat(n, b, 1.0, seed + 7);
+        let st0 = LstmState {
+            h: rand_mat(n, b, 1.0, seed + 8),
+            c: rand_mat(n, b, 1.0, seed + 9),
+        };
+        let (_, _, cache) = l.forward(&xs, &st0);
+        let d_last = LstmStateGrads {
+            d_h: Mat::zeros(n, b),
+            d_c: v.clone(),
+        };
+        let (g, dxs, d0) = l.backward(&cache, &us, &d_last);
+        let theta = (
+            l,
+            Named("xs", xs),
+            Named("h0", st0.h.clone()),
+            Named("c0", st0.c.clone()),
+        );
+        let grads = (
+            g,
+            Named("xs", dxs),
+            Named("h0", d0.d_h),
+            Named("c0", d0.d_c),
+        );
+        assert_gradients(
+            "lstm::backward (through time)",
+            &theta,
+            &grads,
+            |p| {
+                let st = LstmState {
+                    h: p.2.1.clone(),
+                    c: p.3.1.clone(),
+                };
+                let (hs, last, _) = p.0.forward(&p.1.1, &st);
+                hs.iter().zip(&us).map(|(h, u)| dot(u, h)).sum::<f64>()
+                    + dot(&v, &last.c)
+            },
+        );
+    }
+
+    #[test]
+    fn gradients_through_h_and_c_match_numeric_over_6_steps() {
+        check(3, 2, 2, 6, 4);
+    }
+
+    #[test]
+    fn gradient_reaches_c0_as_the_product_of_forget_gates() {
+        // Only ∂L/∂c_T flows in and h never feeds back (W_h = 0): then
+        // ∂L/∂c_0 = f_1 ⊙ f_2 ⊙ … ⊙ f_T ⊙ v.
+        let (n, d, t_len) = (3, 2, 5);
+        let mut l = lstm(n, d, 11);
+        l.w.columns_mut(0, n).fill(0.0);
+        let xs: Vec<Mat> = (0..t_len)
+            .map(|t| rand_mat(d, 1, 1.0, 20 + t as u64))
+            .collect();
+        let st0 = LstmState {
+            h: rand_mat(n, 1, 1.0, 30),
+            c: rand_mat(n, 1, 1.0, 31),
+        };
+        let (_, _, cache) = l.forward(&xs, &st0);
+        let v = rand_mat(n, 1, 1.0, 32);
+        let zeros = vec![Mat::zeros(n, 1); t_len];
+        let d_last = LstmStateGrads {
+            d_h: Mat::zeros(n, 1),
+            d_c: v.clone(),
+        };
+        let (_, _, d0) = l.backward(&cache, &zeros, &d_last);
+        let product =
+            cache.steps.iter().fold(v, |acc, s| acc.component_mul(&s.f));
+        assert_close("d_c0 (must be f_1 ⊙ … ⊙ f_T ⊙ d_c_T)", &d0.d_c, &product);
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn gradients_match_on_random_sizes_and_lengths(
+            n in 1usize..4, d in 1usize..3, b in 1usize..3,
+            t_len in 1usize..6, seed in 0u64..1000
+        ) {
+            check(n, d, b, t_len, seed);
+        }
+    }
+}
+
+mod gru_step_forward {
+    use super::*;
+
+    #[test]
+    fn h_follows_the_slide_equations_with_z_on_the_candidate() {
+        let (n, d, b) = (3, 2, 2);
+        let g = gru(n, d, 1);
+        let x = rand_mat(d, b, 1.0, 2);
+        let hp = rand_mat(n, b, 1.0, 3);
+        let (h, _) = g.step_forward(&x, &hp);
+        let mut want = Mat::zeros(n, b);
+        for col in 0..b {
+            let lin = |w_x: &Mat, w_h: &Mat, bias: &Mat, hv: &[f64], k| {
+                bias[(k, 0)]
+                    + (0..d).map(|j| w_x[(k, j)] * x[(j, col)]).sum::<f64>()
+                    + (0..n).map(|j| w_h[(k, j)] * hv[j]).sum::<f64>()
+            };
+            let hcol: Vec<f64> = hp.column(col).iter().copied().collect();
+            let r: Vec<f64> = (0..n)
+                .map(|k| sigmoid(lin(&g.w_xr, &g.w_hr, &g.b_r, &hcol, k)))
+                .collect();
+            let rh: Vec<f64> = (0..n).map(|k| r[k] * hcol[k]).collect();
+            for k in 0..n {
+                let z = sigmoid(lin(&g.w_xz, &g.w_hz, &g.b_z, &hcol, k));
+                let ht = lin(&g.w_xh, &g.w_hh, &g.b_h, &rh, k).tanh();
+                want[(k, col)] = z * ht + (1.0 - z) * hcol[k];
+            }
+        }
+        assert_close("h_t (h = z ⊙ h̃ + (1 − z) ⊙ h_prev)", &h, &want);
+    }
+
+    #[test]
+    fn update_gate_zero_copies_the_previous_hidden_state() {
+        let (n, d) = (4, 3);
+        let mut g = gru(n, d, 5);
+        g.b_z.fill(-1e4); // σ(−1e4) = 0 exactly: z = 0
+        let hp = rand_mat(n, 2, 1.0, 6);
+        let (h, _) = g.step_forward(&rand_mat(d, 2, 1.0, 7), &hp);
+        assert_close("h_t with z = 0 (must equal h_{t-1})", &h, &hp);
+    }
+
+    #[test]
+    fn reset_gate_zero_ignores_the_past_in_the_candidate() {
+        let (n, d) = (3, 2);
+        let mut g = gru(n, d, 8);
+        g.b_r.fill(-1e4); // r = 0
+        g.b_z.fill(1e4); // z = 1: h = h̃
+        let x = rand_mat(d, 1, 1.0, 9);
+        let (h1, _) = g.step_forward(&x, &rand_mat(n, 1, 1.0, 10));
+        let (h2, _) = g.step_forward(&x, &rand_mat(n, 1, 1.0, 11));
+        assert_close(
+            "h_t with r = 0, z = 1 from two different h_prev",
+            &h1,
+            &h2,
+        );
+    }
+}
+
+mod gru_step_backward {
+    use super::*;
+
+    /// `L = ⟨u, h_t⟩`.
+    fn check(n: usize, d: usize, b: usize, seed: u64) {
+        let g = gru(n, d, seed);
+        let x = rand_mat(d, b, 1.0, seed + 10);
+        let hp = rand_mat(n, b, 1.0, seed + 11);
+        let u = rand_mat(n, b, 1.0, seed + 12);
+        let (_, cache) = g.step_forward(&x, &hp);
+        let (grads, dx, dh) = g.step_backward(&cache, &u);
+        let theta = (g, Named("x", x), Named("h_prev", hp));
+        let grads = (grads, Named("x", dx), Named("h_prev", dh));
+        assert_gradients("gru::step_backward", &theta, &grads, |p| {
+            dot(&u, &p.0.step_forward(&p.1.1, &p.2.1).0)
+        });
+    }
+
+    #[test]
+    fn every_weight_bias_dx_and_dh_prev_match_numeric_gradients() {
+        check(3, 2, 2, 1);
+    }
+
+    #[test]
+    fn gradient_passes_straight_through_when_z_is_zero() {
+        // z = 0: h = h_prev, so ∂L/∂h_prev = ∂L/∂h.
+        let (n, d) = (3, 2);
+        let mut g = gru(n, d, 2);
+        g.b_z.fill(-1e4);
+        let (_, cache) =
+            g.step_forward(&rand_mat(d, 1, 1.0, 3), &rand_mat(n, 1, 1.0, 4));
+        let u = rand_mat(n, 1, 1.0, 5);
+        let (_, _, dh) = g.step_backward(&cache, &u);
+        assert_close("d_h_prev with z = 0 (must equal d_h)", &dh, &u);
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn gradients_match_on_random_sizes(
+            n in 1usize..4, d in 1usize..4, b in 1usize..3, seed in 0u64..1000
+        ) {
+            check(n, d, b, seed);
+        }
+    }
+}
