@@ -52,7 +52,7 @@ pub struct LayerSummary {
 // ANCHOR: output_size
 pub fn output_size(n: usize, f: usize, s: usize, p: usize) -> usize {
     // BEGIN SOLUTION conv-output-size
-    (n - f + 2 * p) / s + 1
+    (n + 2 * p - f) / s + 1 // = (N − F + 2P)/S + 1 without underflow
     // END SOLUTION
 }
 // ANCHOR_END: output_size
