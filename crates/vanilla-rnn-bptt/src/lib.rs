@@ -17,6 +17,8 @@
 //!   step forward and backward. Everything else is generic over it:
 //!   [`bptt`] (sequence forward, BPTT, truncated BPTT), [`train`] (the
 //!   training loop), [`sample`] (sampling with temperature).
+//! * [`rnn`]: the slides' RNN ([`Rnn`]: `w`, `u`, `v`, `b`, `c`) with BPTT
+//!   line by line — the reference and the exercises.
 //! * [`rnn_cell`]: the vanilla cell as an engine, [`RnnCell`].
 //! * [`output`]: the output layer [`Output`] and [`RecurrentModel`].
 //! * [`loss`]: many-to-many, many-to-one, one-to-many; sum, `1/(nT)`, `1/n`.
@@ -27,6 +29,7 @@ pub mod bptt;
 pub mod cell;
 pub mod loss;
 pub mod output;
+pub mod rnn;
 pub mod rnn_cell;
 pub mod sample;
 pub mod train;
@@ -40,6 +43,7 @@ pub use loss::{
     LossScale, Targets, one_to_many_inputs, sequence_loss, sequence_loss_by,
 };
 pub use output::{Output, OutputCache, RecurrentModel};
+pub use rnn::{Rnn, RnnCache, RnnStepCache};
 pub use rnn_cell::{RnnCell, RnnCellCache};
 pub use sample::{draw, sample};
 pub use train::{
