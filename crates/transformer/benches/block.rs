@@ -8,9 +8,16 @@ use transformer::{Activation, EncoderLayer, Mask, Norm};
 fn block(c: &mut Criterion) {
     let mut r = rng(1);
     let (d, h, d_ff, t) = (64, 4, 256, 64);
-    let layer =
-        EncoderLayer::new(d, h, d_ff, Norm::Pre, Mask::Causal, Activation::Gelu, &mut r)
-            .unwrap();
+    let layer = EncoderLayer::new(
+        d,
+        h,
+        d_ff,
+        Norm::Pre,
+        Mask::Causal,
+        Activation::Gelu,
+        &mut r,
+    )
+    .unwrap();
     let x = init::normal(d, t, 1.0, &mut r);
     let dy = init::normal(d, t, 1.0, &mut r);
     c.bench_function("block_fwd_bwd_d64_h4_T64", |b| {

@@ -29,7 +29,14 @@ pub struct DecoderLayer {
     /// Post- or pre-norm (not a parameter).
     pub norm: Norm,
 }
-impl_params!(DecoderLayer { self_attn, ln1, cross_attn, ln2, ffn, ln3 });
+impl_params!(DecoderLayer {
+    self_attn,
+    ln1,
+    cross_attn,
+    ln2,
+    ffn,
+    ln3
+});
 
 /// Every sub-layer's cache.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,8 +103,14 @@ impl DecoderLayer {
                 let (z2, ln2) = self.ln2.forward(&(&z1 + c));
                 let (f, ffn) = self.ffn.forward(&z2);
                 let (y, ln3) = self.ln3.forward(&(&z2 + f));
-                let cache =
-                    DecoderCache { self_attn, ln1, cross_attn, ln2, ffn, ln3 };
+                let cache = DecoderCache {
+                    self_attn,
+                    ln1,
+                    cross_attn,
+                    ln2,
+                    ffn,
+                    ln3,
+                };
                 (y, cache)
             }
             Norm::Pre => {
@@ -111,8 +124,14 @@ impl DecoderLayer {
                 let z2 = z1 + c;
                 let (n3, ln3) = self.ln3.forward(&z2);
                 let (f, ffn) = self.ffn.forward(&n3);
-                let cache =
-                    DecoderCache { self_attn, ln1, cross_attn, ln2, ffn, ln3 };
+                let cache = DecoderCache {
+                    self_attn,
+                    ln1,
+                    cross_attn,
+                    ln2,
+                    ffn,
+                    ln3,
+                };
                 (z2 + f, cache)
             }
         }

@@ -37,7 +37,12 @@ pub struct EncoderLayer {
     /// [`Mask::Causal`] for a decoder-only block (not a parameter).
     pub mask: Mask,
 }
-impl_params!(EncoderLayer { attn, ln1, ffn, ln2 });
+impl_params!(EncoderLayer {
+    attn,
+    ln1,
+    ffn,
+    ln2
+});
 
 /// Every sub-layer's cache.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +88,13 @@ impl EncoderLayer {
     /// When `x` does not have `d` rows.
     pub fn forward(&self, x: &DMatrix<f64>) -> (DMatrix<f64>, EncoderCache) {
         let d = self.attn.width();
-        expect_shape("encoder_layer::forward", "x", x, Dim::Is(d), Dim::Any("T"));
+        expect_shape(
+            "encoder_layer::forward",
+            "x",
+            x,
+            Dim::Is(d),
+            Dim::Any("T"),
+        );
         // ANCHOR: forward
         match self.norm {
             Norm::Post => {
@@ -91,7 +102,15 @@ impl EncoderLayer {
                 let (z, ln1) = self.ln1.forward(&(x + a)); // Add & Normalize
                 let (f, ffn) = self.ffn.forward(&z);
                 let (y, ln2) = self.ln2.forward(&(&z + f)); // Add & Normalize
-                (y, EncoderCache { attn, ln1, ffn, ln2 })
+                (
+                    y,
+                    EncoderCache {
+                        attn,
+                        ln1,
+                        ffn,
+                        ln2,
+                    },
+                )
             }
             Norm::Pre => {
                 let (n1, ln1) = self.ln1.forward(x);
@@ -99,7 +118,15 @@ impl EncoderLayer {
                 let z = x + a; // z = x + MHA(LN₁(x))
                 let (n2, ln2) = self.ln2.forward(&z);
                 let (f, ffn) = self.ffn.forward(&n2);
-                (z + f, EncoderCache { attn, ln1, ffn, ln2 }) // y = z + FFN(…)
+                (
+                    z + f,
+                    EncoderCache {
+                        attn,
+                        ln1,
+                        ffn,
+                        ln2,
+                    },
+                ) // y = z + FFN(…)
             }
         }
         // ANCHOR_END: forward

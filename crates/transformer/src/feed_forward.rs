@@ -107,9 +107,18 @@ impl FeedForward {
     ///
     /// # Panics
     /// When `x` does not have `d` rows.
-    pub fn forward(&self, x: &DMatrix<f64>) -> (DMatrix<f64>, FeedForwardCache) {
+    pub fn forward(
+        &self,
+        x: &DMatrix<f64>,
+    ) -> (DMatrix<f64>, FeedForwardCache) {
         let d = self.w1.ncols();
-        expect_shape("feed_forward::forward", "x", x, Dim::Is(d), Dim::Any("T"));
+        expect_shape(
+            "feed_forward::forward",
+            "x",
+            x,
+            Dim::Is(d),
+            Dim::Any("T"),
+        );
         // ANCHOR: forward
         let mut z = &self.w1 * x;
         for mut col in z.column_iter_mut() {

@@ -5,13 +5,17 @@
 //! fused in place, and layer norm's compact backward. Pre-norm blocks only
 //! (what GPT-2 uses). Book: *Transformers → A tiny GPT → Speed*.
 
-use crate::attention::{Mask, softmax_backward_in_place, softmax_columns_in_place};
+use crate::attention::{
+    Mask, softmax_backward_in_place, softmax_columns_in_place,
+};
 use crate::encoder_layer::{EncoderLayer, Norm};
 use crate::feed_forward::{Activation, row_sums};
 use crate::layer_norm::{EPS, LayerNorm, backward_fast};
 use crate::model::Gpt;
 use crate::positional::Positional;
-use foundations::{DMatrix, ParamsExt};
+use foundations::softmax::{Reduction, cross_entropy, softmax_columns};
+use foundations::{DMatrix, ParamsExt, Rng};
+use rand::Rng as _;
 
 struct Ln {
     x_hat: DMatrix<f64>,
@@ -31,7 +35,8 @@ fn ln_forward(ln: &LayerNorm, x: &DMatrix<f64>) -> (DMatrix<f64>, Ln) {
         .zip(y.as_mut_slice().chunks_exact_mut(d))
     {
         let mu = xh.iter().sum::<f64>() / d as f64;
-        let var = xh.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / d as f64;
+        let var =
+            xh.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / d as f64;
         let r = 1.0 / (var + EPS).sqrt();
         for k in 0..d {
             xh[k] = (xh[k] - mu) * r;
@@ -84,7 +89,9 @@ fn block_forward(
             let v = qkv.view((2 * d + m * dk, s * t), (dk, t));
             let mut a = k.tr_mul(&q) * scale;
             softmax_columns_in_place(&mut a, Mask::Causal);
-            concat.view_mut((m * dk, s * t), (dk, t)).copy_from(&(v * &a));
+            concat
+                .view_mut((m * dk, s * t), (dk, t))
+                .copy_from(&(v * &a));
             a_all.push(a);
         }
     }
@@ -152,8 +159,13 @@ fn block_backward(
     g.ffn.b1 += row_sums(&d_z_ff);
     let d_n2 = blk.ffn.w1.tr_mul(&d_z_ff);
     // n₂ = LN₂(z)
-    let mut d_z =
-        backward_fast(&blk.ln2.gamma, &c.ln2.x_hat, &c.ln2.inv_std, &d_n2, &mut g.ln2);
+    let mut d_z = backward_fast(
+        &blk.ln2.gamma,
+        &c.ln2.x_hat,
+        &c.ln2.inv_std,
+        &d_n2,
+        &mut g.ln2,
+    );
     d_z += d_y;
     // z = x + W_O concat
     g.attn.w_o += &d_z * c.concat.transpose();
@@ -174,7 +186,9 @@ fn block_backward(
             let d_k = q * d_s.transpose();
             d_qkv.view_mut((m * dk, s * t), (dk, t)).copy_from(&d_q);
             d_qkv.view_mut((d + m * dk, s * t), (dk, t)).copy_from(&d_k);
-            d_qkv.view_mut((2 * d + m * dk, s * t), (dk, t)).copy_from(&d_v);
+            d_qkv
+                .view_mut((2 * d + m * dk, s * t), (dk, t))
+                .copy_from(&d_v);
         }
     }
     // [Q; K; V] = W_QKV n₁
@@ -184,15 +198,23 @@ fn block_backward(
     g.attn.w_v += d_w.rows(2 * d, d);
     let d_n1 = stacked_qkv(blk).tr_mul(&d_qkv);
     // n₁ = LN₁(x)
-    let mut d_x =
-        backward_fast(&blk.ln1.gamma, &c.ln1.x_hat, &c.ln1.inv_std, &d_n1, &mut g.ln1);
+    let mut d_x = backward_fast(
+        &blk.ln1.gamma,
+        &c.ln1.x_hat,
+        &c.ln1.inv_std,
+        &d_n1,
+        &mut g.ln1,
+    );
     d_x += d_z;
     d_x
 }
 
 fn check_engine(model: &Gpt) {
     assert!(
-        model.blocks.iter().all(|b| b.norm == Norm::Pre && b.mask == Mask::Causal),
+        model
+            .blocks
+            .iter()
+            .all(|b| b.norm == Norm::Pre && b.mask == Mask::Causal),
         "gpt engine: only causal pre-norm blocks (use Gpt::loss_reference \
          for post-norm)"
     );
@@ -214,6 +236,27 @@ fn embed_batch(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
     x
 }
 
+fn forward_all(
+    model: &Gpt,
+    inputs: &[&[usize]],
+    t: usize,
+) -> (DMatrix<f64>, Vec<Block>) {
+    let mut h = embed_batch(model, inputs, t);
+    let mut caches = Vec::with_capacity(model.blocks.len());
+    for blk in &model.blocks {
+        let (y, c) = block_forward(blk, &h, inputs.len(), t);
+        caches.push(c);
+        h = y;
+    }
+    (h, caches)
+}
+
+fn check_sequence(model: &Gpt, func: &str, ids: &[usize]) -> usize {
+    let mut batch = ids.to_vec();
+    batch.push(0); // a dummy target: check_batch wants T + 1 ids
+    model.check_batch(func, &[batch])
+}
+
 /// The logits (`V x T`) for one sequence of ids, by the engine.
 ///
 /// # Panics
@@ -221,15 +264,82 @@ fn embed_batch(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
 /// an unknown id.
 pub fn logits(model: &Gpt, ids: &[usize]) -> DMatrix<f64> {
     check_engine(model);
-    let mut batch = ids.to_vec();
-    batch.push(0); // a dummy target: check_batch wants T + 1 ids
-    let t = model.check_batch("gpt::logits", &[batch]);
-    let mut h = embed_batch(model, &[ids], t);
-    for blk in &model.blocks {
-        h = block_forward(blk, &h, 1, t).0;
-    }
+    let t = check_sequence(model, "gpt::logits", ids);
+    let (h, _) = forward_all(model, &[ids], t);
     let (z, _) = ln_forward(&model.ln_f, &h);
     &model.w_out * z
+}
+
+/// The attention weights of every block and head for one sequence:
+/// `maps[layer][head]` is `T x T`, row `i` the weights of query `i`.
+///
+/// # Panics
+/// As [`logits`].
+pub fn attention_maps(model: &Gpt, ids: &[usize]) -> Vec<Vec<DMatrix<f64>>> {
+    check_engine(model);
+    let t = check_sequence(model, "gpt::attention_maps", ids);
+    let (_, caches) = forward_all(model, &[ids], t);
+    caches
+        .into_iter()
+        .map(|c| c.a.iter().map(|a| a.transpose()).collect())
+        .collect()
+}
+
+/// The mean next-token cross-entropy of a batch, forward only.
+///
+/// # Panics
+/// As [`Gpt::check_batch`].
+pub fn loss(model: &Gpt, batch: &[Vec<usize>]) -> f64 {
+    check_engine(model);
+    let t = model.check_batch("gpt::loss", batch);
+    let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
+    let (h, _) = forward_all(model, &inputs, t);
+    let (z, _) = ln_forward(&model.ln_f, &h);
+    let logits = &model.w_out * z;
+    let targets: Vec<usize> =
+        batch.iter().flat_map(|s| s[1..].iter().copied()).collect();
+    cross_entropy(&logits, &targets, Reduction::Mean).0
+}
+
+/// `n` new ids after `prompt`, each drawn from `softmax(z/τ)` of the last
+/// position, the context cut to the last `T_max` ids.
+///
+/// # Panics
+/// When the prompt is empty or holds an unknown id, or `τ ≤ 0`.
+pub fn sample(
+    model: &Gpt,
+    prompt: &[usize],
+    n: usize,
+    temperature: f64,
+    rng: &mut Rng,
+) -> Vec<usize> {
+    assert!(!prompt.is_empty(), "gpt::sample: the prompt is empty");
+    assert!(temperature > 0.0, "gpt::sample: temperature must be > 0");
+    let mut ids = prompt.to_vec();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = ids.len().saturating_sub(model.config.max_len);
+        let z = logits(model, &ids[start..]);
+        let last = z.column(z.ncols() - 1) / temperature;
+        let p = softmax_columns(&DMatrix::from_column_slice(
+            last.len(),
+            1,
+            last.as_slice(),
+        ));
+        let u: f64 = rng.random();
+        let mut acc = 0.0;
+        let mut next = p.len() - 1;
+        for (i, &pi) in p.iter().enumerate() {
+            acc += pi;
+            if u < acc {
+                next = i;
+                break;
+            }
+        }
+        ids.push(next);
+        out.push(next);
+    }
+    out
 }
 
 /// The mean next-token cross-entropy of a batch of sequences of `T + 1`
@@ -244,13 +354,7 @@ pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
     let seqs = batch.len();
     let n = (seqs * t) as f64;
     let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
-    let mut h = embed_batch(model, &inputs, t);
-    let mut caches = Vec::with_capacity(model.blocks.len());
-    for blk in &model.blocks {
-        let (y, c) = block_forward(blk, &h, seqs, t);
-        caches.push(c);
-        h = y;
-    }
+    let (h, caches) = forward_all(model, &inputs, t);
     let (z, lnf) = ln_forward(&model.ln_f, &h);
     let mut d_logits = &model.w_out * &z;
     // fused softmax + cross-entropy, in place: ∂L/∂z = (ŷ − y)/n

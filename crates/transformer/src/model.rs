@@ -62,8 +62,12 @@ impl Config {
 
     fn positional(&self, rng: &mut Rng) -> Result<Positional, Error> {
         match self.positions {
-            PositionKind::Sinusoidal => Positional::sinusoidal(self.d, self.max_len),
-            PositionKind::Learned => Positional::learned(self.d, self.max_len, rng),
+            PositionKind::Sinusoidal => {
+                Positional::sinusoidal(self.d, self.max_len)
+            }
+            PositionKind::Learned => {
+                Positional::learned(self.d, self.max_len, rng)
+            }
         }
     }
 }
@@ -83,7 +87,11 @@ pub fn embed(w: &DMatrix<f64>, ids: &[usize]) -> DMatrix<f64> {
 }
 
 /// `∂L/∂W_E[:, ids[t]] += ∂L/∂x_t`: a token used twice gets both.
-pub fn embed_backward(d_x: &DMatrix<f64>, ids: &[usize], d_w: &mut DMatrix<f64>) {
+pub fn embed_backward(
+    d_x: &DMatrix<f64>,
+    ids: &[usize],
+    d_w: &mut DMatrix<f64>,
+) {
     for (t, &id) in ids.iter().enumerate() {
         let mut col = d_w.column_mut(id);
         col += d_x.column(t);
@@ -107,7 +115,13 @@ pub struct Gpt {
     /// The output projection, `V x d`.
     pub w_out: DMatrix<f64>,
 }
-impl_params!(Gpt { wte, pos, blocks, ln_f, w_out });
+impl_params!(Gpt {
+    wte,
+    pos,
+    blocks,
+    ln_f,
+    w_out
+});
 
 impl Gpt {
     /// A model of the given sizes.
@@ -239,7 +253,14 @@ pub struct EncoderDecoder {
     pub w_out: DMatrix<f64>,
 }
 impl_params!(EncoderDecoder {
-    src_embed, tgt_embed, pos, encoder, enc_ln, decoder, dec_ln, w_out
+    src_embed,
+    tgt_embed,
+    pos,
+    encoder,
+    enc_ln,
+    decoder,
+    dec_ln,
+    w_out
 });
 
 /// What [`EncoderDecoder::backward`] needs.
@@ -269,18 +290,34 @@ impl EncoderDecoder {
         config.check("EncoderDecoder")?;
         let c = config;
         if src_vocab == 0 {
-            return Err(Error::config("EncoderDecoder", "empty source vocabulary"));
+            return Err(Error::config(
+                "EncoderDecoder",
+                "empty source vocabulary",
+            ));
         }
         let encoder = (0..c.layers)
             .map(|_| {
                 EncoderLayer::new(
-                    c.d, c.heads, c.d_ff, c.norm, Mask::None, c.activation, rng,
+                    c.d,
+                    c.heads,
+                    c.d_ff,
+                    c.norm,
+                    Mask::None,
+                    c.activation,
+                    rng,
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
         let decoder = (0..c.layers)
             .map(|_| {
-                DecoderLayer::new(c.d, c.heads, c.d_ff, c.norm, c.activation, rng)
+                DecoderLayer::new(
+                    c.d,
+                    c.heads,
+                    c.d_ff,
+                    c.norm,
+                    c.activation,
+                    rng,
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EncoderDecoder {
@@ -347,11 +384,13 @@ impl EncoderDecoder {
     ) -> EncoderDecoder {
         let mut g = self.zeros_like();
         g.w_out = d_logits * cache.z.transpose();
-        let (g_ln, mut d_h) =
-            self.dec_ln.backward(&cache.dec_ln, &self.w_out.tr_mul(d_logits));
+        let (g_ln, mut d_h) = self
+            .dec_ln
+            .backward(&cache.dec_ln, &self.w_out.tr_mul(d_logits));
         g.dec_ln = g_ln;
         // every decoder layer reads the memory: its gradients add up
-        let mut d_mem = DMatrix::zeros(cache.memory.nrows(), cache.memory.ncols());
+        let mut d_mem =
+            DMatrix::zeros(cache.memory.nrows(), cache.memory.ncols());
         for (i, layer) in self.decoder.iter().enumerate().rev() {
             let (gl, d_x, d_m) = layer.backward(&cache.dec[i], &d_h);
             g.decoder[i] = gl;

@@ -58,7 +58,11 @@ impl Positional {
     ///
     /// # Errors
     /// When `d` or `t_max` is 0.
-    pub fn learned(d: usize, t_max: usize, rng: &mut Rng) -> Result<Self, Error> {
+    pub fn learned(
+        d: usize,
+        t_max: usize,
+        rng: &mut Rng,
+    ) -> Result<Self, Error> {
         check_size(d, t_max)?;
         Ok(Positional::Learned(init::normal(d, t_max, 0.02, rng)))
     }
@@ -81,7 +85,13 @@ impl Positional {
     /// When `x` does not have `d` rows or has more than `T_max` columns.
     pub fn forward(&self, x: &DMatrix<f64>) -> DMatrix<f64> {
         let p = self.table();
-        expect_shape("positional::forward", "x", x, Dim::Is(p.nrows()), Dim::Any("T"));
+        expect_shape(
+            "positional::forward",
+            "x",
+            x,
+            Dim::Is(p.nrows()),
+            Dim::Any("T"),
+        );
         self.check_len("positional::forward", x.ncols());
         x + p.columns(0, x.ncols())
     }

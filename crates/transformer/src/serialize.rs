@@ -24,9 +24,19 @@ pub fn to_json(model: &Gpt) -> String {
     let mut params = BTreeMap::new();
     model.visit(&mut |name, m| {
         let data = m.as_slice().to_vec();
-        params.insert(name.to_string(), Matrix { rows: m.nrows(), cols: m.ncols(), data });
+        params.insert(
+            name.to_string(),
+            Matrix {
+                rows: m.nrows(),
+                cols: m.ncols(),
+                data,
+            },
+        );
     });
-    let saved = Saved { config: model.config, params };
+    let saved = Saved {
+        config: model.config,
+        params,
+    };
     serde_json::to_string(&saved).expect("a model always serialises")
 }
 

@@ -3,7 +3,9 @@
 use foundations::{DMatrix, Named, assert_gradients, graded_config, init, rng};
 use proptest::prelude::*;
 use transformer::attention::{self, Mask};
-use transformer::{Activation, EncoderLayer, LayerNorm, MultiHeadAttention, Norm};
+use transformer::{
+    Activation, EncoderLayer, LayerNorm, MultiHeadAttention, Norm,
+};
 
 /// `L = Σ Y ⊙ R` for a fixed random `R`: its gradient with respect to `Y` is
 /// `R`.
@@ -22,9 +24,17 @@ mod causal_mask {
             for i in 0..4 {
                 // column i is query i, row j is key j
                 if j > i {
-                    assert_eq!(m[(j, i)], f64::NEG_INFINITY, "key {j} is in query {i}'s future");
+                    assert_eq!(
+                        m[(j, i)],
+                        f64::NEG_INFINITY,
+                        "key {j} is in query {i}'s future"
+                    );
                 } else {
-                    assert_eq!(m[(j, i)], 0.0, "key {j} ≤ query {i} must stay visible");
+                    assert_eq!(
+                        m[(j, i)],
+                        0.0,
+                        "key {j} ≤ query {i} must stay visible"
+                    );
                 }
             }
         }
@@ -37,7 +47,11 @@ mod causal_mask {
         let (_, cache) = attention::forward_reference(&q, &q, &q, Mask::Causal);
         for i in 0..5 {
             let col = cache.a.column(i);
-            assert!((col.sum() - 1.0).abs() < 1e-12, "column {i} sums to {}", col.sum());
+            assert!(
+                (col.sum() - 1.0).abs() < 1e-12,
+                "column {i} sums to {}",
+                col.sum()
+            );
             for j in i + 1..5 {
                 assert_eq!(col[j], 0.0, "a[{i}][{j}] looks into the future");
             }
@@ -117,7 +131,9 @@ mod attention_backward {
     }
 
     #[test]
-    #[should_panic(expected = "attention::backward_reference: d_y is 2x3, expected 3 x 3")]
+    #[should_panic(
+        expected = "attention::backward_reference: d_y is 2x3, expected 3 x 3"
+    )]
     fn wrong_d_y_shape_is_named() {
         let q = DMatrix::from_element(2, 3, 0.1);
         let v = DMatrix::from_element(3, 3, 0.1);
@@ -161,9 +177,12 @@ mod multi_head_backward {
         let probe_r = init::normal(4, 3, 1.0, &mut r);
         let (_, cache) = mha.forward(&x, &x, Mask::Causal);
         let (_, d_q, d_kv) = mha.backward(&cache, &probe_r);
-        assert_gradients("MultiHeadAttention::backward (self)", &Named("x", x), &Named("x", d_q + d_kv), |p| {
-            probe(&mha.forward(&p.1, &p.1, Mask::Causal).0, &probe_r)
-        });
+        assert_gradients(
+            "MultiHeadAttention::backward (self)",
+            &Named("x", x),
+            &Named("x", d_q + d_kv),
+            |p| probe(&mha.forward(&p.1, &p.1, Mask::Causal).0, &probe_r),
+        );
     }
 }
 
@@ -217,7 +236,11 @@ mod layer_norm_backward {
         let (_, cache) = ln.forward(&x);
         let (_, d_x) = ln.backward(&cache, &init::normal(5, 3, 1.0, &mut r));
         for col in d_x.column_iter() {
-            assert!(col.sum().abs() < 1e-10, "a column of dx sums to {}", col.sum());
+            assert!(
+                col.sum().abs() < 1e-10,
+                "a column of dx sums to {}",
+                col.sum()
+            );
         }
     }
 }
@@ -232,8 +255,14 @@ mod positional_encoding {
         assert_eq!(p.shape(), (6, 10));
         for t in 0..10 {
             let tf = t as f64;
-            assert!((p[(0, t)] - tf.sin()).abs() < 1e-12, "P[0, {t}] should be sin({t})");
-            assert!((p[(1, t)] - tf.cos()).abs() < 1e-12, "P[1, {t}] should be cos({t})");
+            assert!(
+                (p[(0, t)] - tf.sin()).abs() < 1e-12,
+                "P[0, {t}] should be sin({t})"
+            );
+            assert!(
+                (p[(1, t)] - tf.cos()).abs() < 1e-12,
+                "P[1, {t}] should be cos({t})"
+            );
         }
     }
 
@@ -245,8 +274,16 @@ mod positional_encoding {
             let w = 10000f64.powf(-(2.0 * i as f64) / d as f64);
             for t in [0usize, 1, 7, 49] {
                 let a = t as f64 * w;
-                assert!((p[(2 * i, t)] - a.sin()).abs() < 1e-12, "P[{}, {t}]", 2 * i);
-                assert!((p[(2 * i + 1, t)] - a.cos()).abs() < 1e-12, "P[{}, {t}]", 2 * i + 1);
+                assert!(
+                    (p[(2 * i, t)] - a.sin()).abs() < 1e-12,
+                    "P[{}, {t}]",
+                    2 * i
+                );
+                assert!(
+                    (p[(2 * i + 1, t)] - a.cos()).abs() < 1e-12,
+                    "P[{}, {t}]",
+                    2 * i + 1
+                );
             }
         }
     }
@@ -254,10 +291,15 @@ mod positional_encoding {
     #[test]
     fn odd_width_and_every_position_differ() {
         let p = sinusoidal(5, 30);
-        assert!((p[(4, 3)] - (3.0 * 10000f64.powf(-4.0 / 5.0)).sin()).abs() < 1e-12);
+        assert!(
+            (p[(4, 3)] - (3.0 * 10000f64.powf(-4.0 / 5.0)).sin()).abs() < 1e-12
+        );
         for a in 0..30 {
             for b in a + 1..30 {
-                assert!((p.column(a) - p.column(b)).norm() > 1e-3, "positions {a} and {b} collide");
+                assert!(
+                    (p.column(a) - p.column(b)).norm() > 1e-3,
+                    "positions {a} and {b} collide"
+                );
             }
         }
     }
@@ -273,7 +315,10 @@ mod positional_encoding {
         let (y, _) = mha.forward(&(&x + &p), &(&x + &p), Mask::None);
         let (yp, _) = mha.forward(&(&xp + &p), &(&xp + &p), Mask::None);
         let permuted = DMatrix::from_fn(4, 5, |i, j| y[(i, perm[j])]);
-        assert!((yp - permuted).norm() > 1e-3, "positions should break the symmetry");
+        assert!(
+            (yp - permuted).norm() > 1e-3,
+            "positions should break the symmetry"
+        );
     }
 }
 
@@ -308,14 +353,26 @@ mod block_backward {
     fn relu_block_matches_numeric_gradient_in_both_norms() {
         for norm in [Norm::Post, Norm::Pre] {
             let mut r = rng(11);
-            let layer = EncoderLayer::new(4, 2, 6, norm, Mask::Causal, Activation::Relu, &mut r).unwrap();
+            let layer = EncoderLayer::new(
+                4,
+                2,
+                6,
+                norm,
+                Mask::Causal,
+                Activation::Relu,
+                &mut r,
+            )
+            .unwrap();
             let x = init::normal(4, 3, 1.0, &mut r);
             let probe_r = init::normal(4, 3, 1.0, &mut r);
             let (_, cache) = layer.forward(&x);
             let (g, d_x) = layer.backward(&cache, &probe_r);
-            assert_gradients("EncoderLayer::backward (ReLU)", &(layer.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
-                probe(&p.0.forward(&p.1.1).0, &probe_r)
-            });
+            assert_gradients(
+                "EncoderLayer::backward (ReLU)",
+                &(layer.clone(), Named("x", x)),
+                &(g, Named("x", d_x)),
+                |p| probe(&p.0.forward(&p.1.1).0, &probe_r),
+            );
         }
     }
 }

@@ -1,0 +1,251 @@
+//! The tiny GPT on Shakespeare's Sonnets, next character prediction with
+//! Adam. Trains, reports the validation loss, saves the model as JSON,
+//! writes the book's figures and samples; `--load` samples from a saved
+//! model instead.
+//!
+//! cargo build --release -p transformer --example sonnets
+//! ./target/release/examples/sonnets                 # train + figures
+//! ./target/release/examples/sonnets --load target/transformer-sonnets.json --sample 400
+
+use clap::Parser;
+use datasets::text::{Vocab, split};
+use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
+use foundations::optim::{Adam, Optimizer};
+use foundations::{ParamsExt, clip, ensure_finite, rng};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::Rng as _;
+use std::time::Instant;
+use transformer::{
+    Activation, Config, Gpt, Norm, PositionKind, gpt, positional, serialize,
+};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Training steps (one batch each).
+    #[arg(long, default_value_t = 2000)]
+    steps: usize,
+    /// Sequences per batch, B.
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Context length, T.
+    #[arg(long, default_value_t = 64)]
+    context: usize,
+    /// Model width, d.
+    #[arg(long, default_value_t = 64)]
+    d: usize,
+    /// Heads, h.
+    #[arg(long, default_value_t = 4)]
+    heads: usize,
+    /// Blocks, N.
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Seed of initialisation, batches and samples.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Evaluate the validation loss every this many steps.
+    #[arg(long, default_value_t = 100)]
+    eval_every: usize,
+    /// Where to save the trained model.
+    #[arg(long, default_value = "target/transformer-sonnets.json")]
+    save: String,
+    /// Sample from this saved model instead of training.
+    #[arg(long)]
+    load: Option<String>,
+    /// Characters to sample.
+    #[arg(long, default_value_t = 600)]
+    sample: usize,
+    /// Sampling temperature τ.
+    #[arg(long, default_value_t = 0.8)]
+    temperature: f64,
+    /// The prompt the samples continue.
+    #[arg(long, default_value = "Shall I compare thee")]
+    prompt: String,
+    /// Do not write figures (e.g. for a quick run).
+    #[arg(long)]
+    no_figures: bool,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let text = datasets::sonnets();
+    let vocab = Vocab::from_text(text)?;
+    if let Some(path) = &args.load {
+        let model = serialize::from_json(&std::fs::read_to_string(path)?)?;
+        let prompt = vocab.encode(&args.prompt)?;
+        let mut r = rng(args.seed);
+        let out =
+            gpt::sample(&model, &prompt, args.sample, args.temperature, &mut r);
+        println!("{}{}", args.prompt, vocab.decode(&out)?);
+        return Ok(());
+    }
+    let ids = vocab.encode(text)?;
+    let (train, valid) = split(&ids, 0.9);
+    let config = Config {
+        vocab: vocab.len(),
+        d: args.d,
+        heads: args.heads,
+        layers: args.layers,
+        d_ff: 4 * args.d,
+        max_len: args.context,
+        norm: Norm::Pre,
+        positions: PositionKind::Sinusoidal,
+        activation: Activation::Gelu,
+    };
+    let mut r = rng(args.seed);
+    let mut model = Gpt::new(config, &mut r)?;
+    let t = args.context;
+    println!(
+        "tiny GPT: V = {}, d = {}, h = {}, N = {}, d_ff = {}, T = {}, B = {}, \
+         {} parameters; {} training / {} validation characters",
+        config.vocab,
+        config.d,
+        config.heads,
+        config.layers,
+        config.d_ff,
+        t,
+        args.batch,
+        model.num_params(),
+        train.len(),
+        valid.len()
+    );
+    // validation: every non-overlapping window of T + 1 characters
+    let val_batch: Vec<Vec<usize>> =
+        valid.chunks_exact(t + 1).map(|w| w.to_vec()).collect();
+    let mut opt = Adam::new(args.lr);
+    let bar = ProgressBar::new(args.steps as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} {elapsed_precise} {msg}",
+    )?);
+    let (mut train_curve, mut val_curve) = (Vec::new(), Vec::new());
+    let mut running = f64::NAN;
+    let mut train_time = 0.0;
+    let mut best_val = f64::INFINITY;
+    let mut time_to_best = 0.0;
+    for step in 1..=args.steps {
+        let batch: Vec<Vec<usize>> = (0..args.batch)
+            .map(|_| {
+                let s = r.random_range(0..train.len() - t - 1);
+                train[s..s + t + 1].to_vec()
+            })
+            .collect();
+        let start = Instant::now();
+        let (loss, mut grads) = gpt::loss_and_grads(&model, &batch);
+        ensure_finite(loss, step)?;
+        clip::clip_global_norm(&mut grads, 1.0);
+        opt.step(&mut model, &grads);
+        train_time += start.elapsed().as_secs_f64();
+        running = if running.is_nan() {
+            loss
+        } else {
+            0.98 * running + 0.02 * loss
+        };
+        if step % args.eval_every == 0 || step == args.steps {
+            let val = gpt::loss(&model, &val_batch);
+            train_curve.push((step as f64, running));
+            val_curve.push((step as f64, val));
+            if val < best_val {
+                best_val = val;
+                time_to_best = train_time;
+            }
+            bar.set_message(format!("train {running:.3}  validation {val:.3}"));
+        }
+        bar.inc(1);
+    }
+    bar.finish();
+    let tokens = (args.steps * args.batch * t) as f64;
+    let summary = format!(
+        "steps {}, batch {} x {} tokens: final training loss {:.3} nats \
+         (running mean), validation loss {:.3} nats (best {:.3}, reached \
+         after {:.0} s of training); {:.0} training tokens/s ({:.1} s in \
+         forward + backward + Adam)",
+        args.steps,
+        args.batch,
+        t,
+        running,
+        val_curve.last().map_or(f64::NAN, |v| v.1),
+        best_val,
+        time_to_best,
+        tokens / train_time,
+        train_time
+    );
+    println!("{summary}");
+    std::fs::write(&args.save, serialize::to_json(&model))?;
+    println!("saved the model to {}", args.save);
+    let prompt = vocab.encode(&args.prompt)?;
+    let out =
+        gpt::sample(&model, &prompt, args.sample, args.temperature, &mut r);
+    let sample = format!("{}{}", args.prompt, vocab.decode(&out)?);
+    println!("--- sample (τ = {}) ---\n{sample}", args.temperature);
+    if args.no_figures {
+        return Ok(());
+    }
+    let dir = env!("CARGO_MANIFEST_DIR");
+    line_chart(
+        &figure_path(dir, "transformer-loss.svg"),
+        "Tiny GPT on the Sonnets",
+        ("step", "cross-entropy (nats per character)"),
+        &[
+            Series::new("training (running mean)", train_curve),
+            Series::new("validation", val_curve),
+        ],
+        Scale::Linear,
+    )?;
+    let p = positional::sinusoidal(args.d, t);
+    let labels = |n: usize, every: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                if i % every == 0 {
+                    i.to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    };
+    heatmap(
+        &figure_path(dir, "transformer-positional.svg"),
+        "Sinusoidal positional encoding: row 2i, 2i+1 of p_t",
+        &p,
+        &labels(args.d, 8),
+        &labels(t, 8),
+    )?;
+    let line = "Shall I compare thee to a summer's day?";
+    let line_ids = vocab.encode(line)?;
+    let maps = gpt::attention_maps(&model, &line_ids);
+    let chars: Vec<String> = line.chars().map(|c| c.to_string()).collect();
+    let mut written = Vec::new();
+    for (layer, head) in [
+        (0usize, 0usize),
+        (0, 1),
+        (args.layers - 1, 0),
+        (args.layers - 1, 2),
+    ] {
+        let Some(a) = maps.iter().nth(layer).and_then(|l| l.iter().nth(head))
+        else {
+            continue;
+        };
+        let name = format!("transformer-attention-l{layer}h{head}.svg");
+        heatmap(
+            &figure_path(dir, &name),
+            &format!("Block {layer}, head {head}: row = query, column = key"),
+            a,
+            &chars,
+            &chars,
+        )?;
+        written.push(name);
+    }
+    std::fs::write(
+        figure_path(dir, "transformer-samples.txt"),
+        format!(
+            "{summary}\n\n--- sample (τ = {}) ---\n{sample}\n",
+            args.temperature
+        ),
+    )?;
+    println!(
+        "wrote transformer-loss.svg, transformer-positional.svg, {written:?}, transformer-samples.txt"
+    );
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Property tests, the layers that are not exercises, end-to-end gradient
+//! checks of whole models, the engine against the reference, bad input.
+
+use foundations::{
+    DMatrix, Named, ParamsExt, assert_gradients, graded_config, init, rng,
+};
+use proptest::prelude::*;
+use transformer::attention::{self, Mask};
+use transformer::{
+    Activation, Config, DecoderLayer, EncoderDecoder, EncoderLayer,
+    FeedForward, Gpt, LayerNorm, MultiHeadAttention, Norm, PositionKind,
+    Positional, gpt, serialize,
+};
+
+fn probe(y: &DMatrix<f64>, r: &DMatrix<f64>) -> f64 {
+    y.component_mul(r).sum()
+}
+
+fn permute_columns(x: &DMatrix<f64>, perm: &[usize]) -> DMatrix<f64> {
+    DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, perm[j])])
+}
+
+fn config(norm: Norm, positions: PositionKind, act: Activation) -> Config {
+    Config {
+        vocab: 5,
+        d: 4,
+        heads: 2,
+        layers: 2,
+        d_ff: 6,
+        max_len: 6,
+        norm,
+        positions,
+        activation: act,
+    }
+}
+
+proptest! {
+    #![proptest_config(graded_config())]
+
+    #[test]
+    fn without_positions_self_attention_is_permutation_equivariant(
+        dk in 1usize..4, heads in 1usize..4, t in 2usize..7, seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let d = dk * heads;
+        let mha = MultiHeadAttention::new(d, heads, &mut r).unwrap();
+        let x = init::normal(d, t, 1.0, &mut r);
+        let mut perm: Vec<usize> = (0..t).collect();
+        perm.rotate_left(1 + seed as usize % (t - 1));
+        let xp = permute_columns(&x, &perm);
+        let (y, _) = mha.forward(&x, &x, Mask::None);
+        let (yp, _) = mha.forward(&xp, &xp, Mask::None);
+        prop_assert!((yp - permute_columns(&y, &perm)).norm() < 1e-10);
+    }
+
+    #[test]
+    fn with_positions_the_encoder_is_not_permutation_equivariant(
+        seed in 0u64..1000, t in 3usize..7
+    ) {
+        let mut r = rng(seed);
+        let layer = EncoderLayer::new(4, 2, 8, Norm::Post, Mask::None,
+            Activation::Relu, &mut r).unwrap();
+        let pos = Positional::sinusoidal(4, 8).unwrap();
+        let x = init::normal(4, t, 1.0, &mut r);
+        let mut perm: Vec<usize> = (0..t).collect();
+        perm.swap(0, t - 1);
+        let xp = permute_columns(&x, &perm);
+        let (y, _) = layer.forward(&pos.forward(&x));
+        let (yp, _) = layer.forward(&pos.forward(&xp));
+        prop_assert!((yp - permute_columns(&y, &perm)).norm() > 1e-4);
+    }
+
+    #[test]
+    fn gpt_output_at_t_ignores_tokens_after_t(
+        seed in 0u64..1000, t in 2usize..6
+    ) {
+        let mut r = rng(seed);
+        let c = config(Norm::Pre, PositionKind::Learned, Activation::Gelu);
+        let m = Gpt::new(c, &mut r).unwrap();
+        let ids: Vec<usize> = (0..t).map(|i| (i * 3 + seed as usize) % 5).collect();
+        let cut = seed as usize % t;
+        let mut ids2 = ids.clone();
+        for id in ids2.iter_mut().skip(cut + 1) {
+            *id = (*id + 1) % 5;
+        }
+        let (a, b) = (gpt::logits(&m, &ids), gpt::logits(&m, &ids2));
+        for i in 0..=cut {
+            prop_assert!((a.column(i) - b.column(i)).norm() < 1e-12);
+        }
+        if cut + 1 < t {
+            prop_assert!((a.column(t - 1) - b.column(t - 1)).norm() > 1e-9);
+        }
+    }
+
+    #[test]
+    fn one_head_is_single_head_attention(
+        d in 1usize..6, t in 1usize..6, seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let mha = MultiHeadAttention::new(d, 1, &mut r).unwrap();
+        let x = init::normal(d, t, 1.0, &mut r);
+        let (y, _) = mha.forward(&x, &x, Mask::Causal);
+        let (single, _) = attention::forward(
+            &(&mha.w_q * &x), &(&mha.w_k * &x), &(&mha.w_v * &x), Mask::Causal);
+        prop_assert!((y - &mha.w_o * single).norm() < 1e-12);
+    }
+
+    #[test]
+    fn layer_norm_output_has_zero_mean_and_unit_variance_per_token(
+        d in 2usize..20, t in 1usize..6, seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let x = init::normal(d, t, 5.0, &mut r).add_scalar(3.0);
+        let (y, _) = LayerNorm::new(d).unwrap().forward(&x);
+        for col in y.column_iter() {
+            let mean = col.sum() / d as f64;
+            let var = col.map(|v| (v - mean).powi(2)).sum() / d as f64;
+            prop_assert!(mean.abs() < 1e-12, "mean {mean}");
+            prop_assert!((var - 1.0).abs() < 1e-3, "variance {var}");
+        }
+    }
+
+    #[test]
+    fn feed_forward_matches_numeric_gradient(
+        d in 1usize..5, d_ff in 1usize..6, t in 1usize..4,
+        gelu in any::<bool>(), seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let act = if gelu { Activation::Gelu } else { Activation::Relu };
+        let mut ffn = FeedForward::new(d, d_ff, act, &mut r).unwrap();
+        ffn.b1 = init::normal(d_ff, 1, 0.5, &mut r);
+        let x = init::normal(d, t, 1.0, &mut r);
+        let pr = init::normal(d, t, 1.0, &mut r);
+        let (_, c) = ffn.forward(&x);
+        let (g, d_x) = ffn.backward(&c, &pr);
+        assert_gradients("FeedForward::backward", &(ffn.clone(), Named("x", x)),
+            &(g, Named("x", d_x)), |p| probe(&p.0.forward(&p.1.1).0, &pr));
+    }
+
+    #[test]
+    fn decoder_layer_matches_numeric_gradient(
+        dk in 1usize..3, heads in 1usize..3, t in 1usize..4, t_src in 1usize..4,
+        pre in any::<bool>(), seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let d = 2 * dk * heads;
+        let norm = if pre { Norm::Pre } else { Norm::Post };
+        let layer = DecoderLayer::new(d, heads, 3, norm, Activation::Gelu,
+            &mut r).unwrap();
+        let x = init::normal(d, t, 1.0, &mut r);
+        let mem = init::normal(d, t_src, 1.0, &mut r);
+        let pr = init::normal(d, t, 1.0, &mut r);
+        let (_, c) = layer.forward(&x, &mem);
+        let (g, d_x, d_m) = layer.backward(&c, &pr);
+        assert_gradients("DecoderLayer::backward",
+            &(layer.clone(), Named("x", x), Named("memory", mem)),
+            &(g, Named("x", d_x), Named("memory", d_m)),
+            |p| probe(&p.0.forward(&p.1.1, &p.2.1).0, &pr));
+    }
+
+    #[test]
+    fn engine_equals_the_reference_gpt(
+        seed in 0u64..1000, b in 1usize..4, t in 1usize..6, gelu in any::<bool>()
+    ) {
+        let mut r = rng(seed);
+        let act = if gelu { Activation::Gelu } else { Activation::Relu };
+        let kind = if seed % 2 == 0 { PositionKind::Learned } else { PositionKind::Sinusoidal };
+        let mut m = Gpt::new(config(Norm::Pre, kind, act), &mut r).unwrap();
+        m.ln_f.beta = init::normal(4, 1, 0.3, &mut r);
+        let batch: Vec<Vec<usize>> = (0..b)
+            .map(|s| (0..=t).map(|i| (i * 7 + s * 3 + seed as usize) % 5).collect())
+            .collect();
+        let (l1, g1) = m.loss_reference(&batch);
+        let (l2, g2) = gpt::loss_and_grads(&m, &batch);
+        prop_assert!((l1 - l2).abs() < 1e-12 * l1.abs().max(1.0));
+        let (f1, f2) = (g1.to_flat(), g2.to_flat());
+        prop_assert_eq!(f1.len(), f2.len());
+        for (k, (a, e)) in f1.iter().zip(&f2).enumerate() {
+            prop_assert!((a - e).abs() < 1e-10, "gradient entry {}: {} vs {}", k, a, e);
+        }
+    }
+}
+
+#[test]
+fn two_layer_decoder_only_model_matches_numeric_gradient() {
+    for (norm, kind, act) in [
+        (Norm::Post, PositionKind::Sinusoidal, Activation::Relu),
+        (Norm::Pre, PositionKind::Learned, Activation::Gelu),
+    ] {
+        let m = Gpt::new(config(norm, kind, act), &mut rng(4)).unwrap();
+        let batch = vec![vec![0, 3, 1, 4, 2], vec![2, 2, 0, 1, 3]];
+        let (_, g) = m.loss_reference(&batch);
+        assert_gradients("Gpt::loss_reference", &m, &g, |p| {
+            p.loss_reference(&batch).0
+        });
+    }
+}
+
+#[test]
+fn two_layer_encoder_decoder_matches_numeric_gradient() {
+    for (norm, kind) in [
+        (Norm::Post, PositionKind::Sinusoidal),
+        (Norm::Pre, PositionKind::Learned),
+    ] {
+        let c = config(norm, kind, Activation::Gelu);
+        let mut r = rng(6);
+        let mut m = EncoderDecoder::new(c, 7, &mut r).unwrap();
+        // unit-size embeddings keep the first layer norm well conditioned
+        // (tiny inputs make LN steep and central differences inexact)
+        m.src_embed = init::normal(4, 7, 1.0, &mut r);
+        m.tgt_embed = init::normal(4, 5, 1.0, &mut r);
+        let (src, tgt_in, tgt_out) = ([6, 1, 0, 3], [0, 2, 4], [2, 4, 1]);
+        let (_, g) = m.loss(&src, &tgt_in, &tgt_out);
+        assert_gradients("EncoderDecoder::loss", &m, &g, |p| {
+            p.loss(&src, &tgt_in, &tgt_out).0
+        });
+    }
+}
+
+#[test]
+fn save_and_load_give_the_same_model() {
+    let c = config(Norm::Pre, PositionKind::Learned, Activation::Gelu);
+    let m = Gpt::new(c, &mut rng(1)).unwrap();
+    let back = serialize::from_json(&serialize::to_json(&m)).unwrap();
+    // JSON keeps 17 significant digits: equal to the last bit or two
+    assert_eq!(back.config, m.config);
+    for (a, b) in back.to_flat().iter().zip(m.to_flat()) {
+        assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs(), "{a} vs {b}");
+    }
+    let broken = serialize::to_json(&m).replace("\"w_out\"", "\"w_gone\"");
+    let e = serialize::from_json(&broken).unwrap_err();
+    assert!(e.to_string().contains("no parameter w_out"), "{e}");
+}
+
+#[test]
+fn width_not_divisible_by_heads_is_a_config_error() {
+    let e = MultiHeadAttention::new(6, 4, &mut rng(0)).unwrap_err();
+    assert!(
+        e.to_string().contains("d = 6 is not divisible by h = 4"),
+        "{e}"
+    );
+    let mut c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
+    c.heads = 3;
+    assert!(Gpt::new(c, &mut rng(0)).is_err());
+    assert!(MultiHeadAttention::new(4, 0, &mut rng(0)).is_err());
+    assert!(LayerNorm::new(0).is_err());
+    assert!(Positional::sinusoidal(4, 0).is_err());
+}
+
+#[test]
+#[should_panic(
+    expected = "gpt::loss_and_grads: a sequence of 7 tokens is longer than the positional table of 6 positions"
+)]
+fn a_sequence_longer_than_the_table_is_named() {
+    let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
+    let m = Gpt::new(c, &mut rng(0)).unwrap();
+    gpt::loss_and_grads(&m, &[vec![0; 8]]);
+}
+
+#[test]
+#[should_panic(
+    expected = "positional::forward: a sequence of 9 tokens is longer than the positional table of 8 positions"
+)]
+fn positional_forward_names_a_too_long_sequence() {
+    Positional::sinusoidal(4, 8)
+        .unwrap()
+        .forward(&DMatrix::zeros(4, 9));
+}
+
+#[test]
+#[should_panic(expected = "multi_head::forward: x_kv is 3x2, expected 4 x T_k")]
+fn mismatched_widths_are_named() {
+    let mha = MultiHeadAttention::new(4, 2, &mut rng(0)).unwrap();
+    mha.forward(&DMatrix::zeros(4, 2), &DMatrix::zeros(3, 2), Mask::None);
+}
+
+#[test]
+#[should_panic(
+    expected = "attention::forward: a causal mask needs as many queries as keys"
+)]
+fn causal_mask_with_different_lengths_is_named() {
+    let q = DMatrix::zeros(2, 3);
+    attention::forward(
+        &q,
+        &DMatrix::zeros(2, 4),
+        &DMatrix::zeros(2, 4),
+        Mask::Causal,
+    );
+}
+
+#[test]
+#[should_panic(expected = "gpt::loss_and_grads: token id 9 is out of range")]
+fn unknown_token_is_named() {
+    let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
+    gpt::loss_and_grads(&Gpt::new(c, &mut rng(0)).unwrap(), &[vec![0, 9, 1]]);
+}
