@@ -5,9 +5,14 @@
 //!   decoding, one-hot columns and a deterministic train/validation split.
 //! * [`digits`]: 1,797 handwritten digits, 8x8 pixels in 0..16, ten classes,
 //!   with a deterministic train/test split.
+//! * [`dates`]: a toy translation task, dates written in words or digits
+//!   (`twenty-second of november 2026`, `22 nov 2026`) to ISO 8601
+//!   (`2026-11-22`), generated from a seed, with character vocabularies that
+//!   start with `<PAD>`, `<START>`, `<END>`.
 //!
 //! Where each file comes from and its license: `data/README.md`.
 
+pub mod dates;
 pub mod digits;
 pub mod text;
 
