@@ -350,7 +350,9 @@ mod rnn_sample {
     fn a_low_temperature_picks_the_most_likely_id_and_feeds_it_back() {
         let r = char_rnn(5, 4, 5);
         let h0 = DMatrix::zeros(4, 1);
-        let ids = r.sample(&h0, 0, 12, 1e-3, &mut foundations::rng(1)).unwrap();
+        let ids = r
+            .sample(&h0, 0, 12, 1e-3, &mut foundations::rng(1))
+            .unwrap();
         assert_eq!(ids.len(), 12);
         let (mut h, mut id) = (h0, 0);
         for (t, &got) in ids.iter().enumerate() {
