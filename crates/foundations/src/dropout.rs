@@ -45,6 +45,7 @@ impl Dropout {
         x: &DMatrix<f64>,
         rng: &mut Rng,
     ) -> (DMatrix<f64>, DropoutCache) {
+        // ANCHOR: dropout
         let keep = 1.0 - self.p;
         let mask = DMatrix::from_fn(x.nrows(), x.ncols(), |_, _| {
             if rng.random::<f64>() < keep {
@@ -54,6 +55,7 @@ impl Dropout {
             }
         });
         (x.component_mul(&mask), DropoutCache { mask })
+        // ANCHOR_END: dropout
     }
 
     /// `dx = dy ⊙ mask`.

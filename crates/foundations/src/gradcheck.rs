@@ -373,6 +373,7 @@ mod tests {
             let h = (w * hs.last().unwrap() + x).map(f64::tanh);
             hs.push(h);
         }
+        // ANCHOR: recurrence_backward
         let mut dw = DMatrix::zeros(w.nrows(), w.ncols());
         let mut dh = DMatrix::zeros(h0.nrows(), 1);
         for s in (1..=t).rev() {
@@ -381,6 +382,7 @@ mod tests {
             dw += &da * hs[s - 1].transpose();
             dh = w.transpose() * da;
         }
+        // ANCHOR_END: recurrence_backward
         (dw, dh)
     }
 

@@ -34,14 +34,17 @@ pub fn normal(
 
 /// Xavier/Glorot uniform: `U(−a, a)` with `a = sqrt(6 / (fan_in + fan_out))`
 /// (Glorot & Bengio 2010), for a `fan_out x fan_in` matrix.
+// ANCHOR: xavier
 pub fn xavier(fan_out: usize, fan_in: usize, rng: &mut Rng) -> DMatrix<f64> {
     let a = (6.0 / (fan_in + fan_out) as f64).sqrt();
     uniform(fan_out, fan_in, a, rng)
 }
+// ANCHOR_END: xavier
 
 /// He normal: `N(0, 2 / fan_in)` (He et al. 2015), for ReLU layers; the
 /// matrix is `rows x cols` and `fan_in` is given (a conv filter's is
 /// `F·F·depth`).
+// ANCHOR: he
 pub fn he(
     rows: usize,
     cols: usize,
@@ -50,6 +53,7 @@ pub fn he(
 ) -> DMatrix<f64> {
     normal(rows, cols, (2.0 / fan_in as f64).sqrt(), rng)
 }
+// ANCHOR_END: he
 
 #[cfg(test)]
 mod tests {

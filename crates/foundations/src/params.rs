@@ -5,6 +5,7 @@
 
 use nalgebra::DMatrix;
 
+// ANCHOR: params
 /// Every parameter matrix, with a stable dotted name.
 pub trait Params {
     /// Calls `f` on every parameter matrix, in a fixed order.
@@ -12,6 +13,7 @@ pub trait Params {
     /// Calls `f` on every parameter matrix, mutably, in the same order.
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>));
 }
+// ANCHOR_END: params
 
 /// `prefix.name`, or `prefix` alone when the child is a bare matrix.
 pub fn join(prefix: &str, name: &str) -> String {
@@ -164,6 +166,7 @@ pub trait ParamsExt: Params {
     ///
     /// # Panics
     /// When `other` has different names or shapes.
+    // ANCHOR: accumulate
     fn accumulate(&mut self, other: &Self) {
         let mut theirs = Vec::new();
         other.visit(&mut |n, m| theirs.push((n.to_string(), m.clone())));
@@ -179,6 +182,7 @@ pub trait ParamsExt: Params {
             *m += o;
         });
     }
+    // ANCHOR_END: accumulate
 
     /// `self *= s`, every entry.
     fn scale(&mut self, s: f64) {
