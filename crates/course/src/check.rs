@@ -2,8 +2,14 @@
 //!
 //! mdBook renders an include whose anchor it cannot find as *nothing*, with
 //! no error, so this check fails on every `{{#include file:anchor}}` whose
-//! file or `ANCHOR: name` / `ANCHOR_END: name` pair does not exist, and on a
-//! topic crate without a chapter in `SUMMARY.md`.
+//! file or `ANCHOR: name` / `ANCHOR_END: name` pair does not exist or whose
+//! region is empty, and on an anchor that cuts a solution region in half.
+//! It also fails on a topic crate without a chapter in `SUMMARY.md`, on a
+//! broken internal link or heading anchor, on an exercises page that
+//! differs from its manifest, on a figure that is missing or stale
+//! (`crate::figures`), and — when the book has been built — on a built page
+//! that loads anything from the network, shows a solution marker or leaves
+//! math unrendered (`crate::links::built_problems`).
 
 use crate::workspace::{self, TOPICS};
 use std::path::{Path, PathBuf};
@@ -41,11 +47,35 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
     }
     problems.extend(check_chapters(&root));
+    problems.extend(crate::links::source_problems(&src, &files));
+    problems.extend(crate::exercise_pages::problems(&root));
+    problems.extend(crate::figures::problems(&root));
+    let mut built = Vec::new();
+    for edition in ["book/book", "book/student"] {
+        let dir = root.join(edition);
+        if dir.join("index.html").is_file() {
+            problems.extend(
+                crate::links::built_problems(&dir)
+                    .into_iter()
+                    .map(|p| format!("{edition}/{p}")),
+            );
+            built.push(edition);
+        }
+    }
     if problems.is_empty() {
         println!(
             "course check: {} markdown files, {includes} includes resolve, \
-             every topic has a chapter",
-            files.len()
+             every topic has a chapter, links and anchors resolve, exercise \
+             pages match their manifests, figures are fresh{}",
+            files.len(),
+            if built.is_empty() {
+                " (no built book to check: run `cargo course book`)".to_string()
+            } else {
+                format!(
+                    ", the built book ({}) loads nothing from the network",
+                    built.join(", ")
+                )
+            }
         );
         Ok(())
     } else {
@@ -108,21 +138,65 @@ fn check_include(md_file: &Path, include: &str) -> Result<(), String> {
         })
     };
     match (has("ANCHOR: "), has("ANCHOR_END: ")) {
-        (true, true) => Ok(()),
-        (false, _) => Err(format!("no `ANCHOR: {anchor}` in {path}")),
-        (true, false) => Err(format!("no `ANCHOR_END: {anchor}` in {path}")),
+        (true, true) => {}
+        (false, _) => return Err(format!("no `ANCHOR: {anchor}` in {path}")),
+        (true, false) => {
+            return Err(format!("no `ANCHOR_END: {anchor}` in {path}"));
+        }
     }
+    // What mdBook will show: the lines between the markers, other markers
+    // dropped. It must not be empty, and must not open or close a solution
+    // region without the other half.
+    let mut inside = false;
+    let mut shown = Vec::new();
+    for l in code.lines() {
+        let name_is =
+            |m: &str| l.split_once(m).is_some_and(|(_, n)| n.trim() == anchor);
+        if name_is("ANCHOR: ") {
+            inside = true;
+        } else if name_is("ANCHOR_END: ") {
+            break;
+        } else if inside
+            && !l.contains("ANCHOR: ")
+            && !l.contains("ANCHOR_END: ")
+        {
+            shown.push(l.trim());
+        }
+    }
+    if shown.iter().all(|l| l.is_empty()) {
+        return Err(format!("anchor `{anchor}` in {path} is empty"));
+    }
+    let begins = shown
+        .iter()
+        .filter(|l| l.starts_with("// BEGIN SOLUTION"))
+        .count();
+    let ends = shown
+        .iter()
+        .filter(|l| l.starts_with("// END SOLUTION"))
+        .count();
+    if begins != ends {
+        return Err(format!(
+            "anchor `{anchor}` in {path} holds {begins} `BEGIN SOLUTION` and \
+             {ends} `END SOLUTION` lines: put the anchor around a whole \
+             exercise region, or wholly inside or outside one"
+        ));
+    }
+    Ok(())
 }
 
 /// Every topic crate that exists has a chapter linked from `SUMMARY.md`.
 fn check_chapters(root: &Path) -> Vec<String> {
-    let summary =
-        std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap_or_default();
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md"))
+        .unwrap_or_default();
     TOPICS
         .iter()
         .filter(|t| root.join("crates").join(t).is_dir())
         .filter(|t| !summary.contains(&format!("]({t}/")))
-        .map(|t| format!("book/src/SUMMARY.md: topic crate {t} has no chapter ({t}/…)"))
+        .map(|t| {
+            format!(
+                "book/src/SUMMARY.md: topic crate {t} has no chapter ({t}/…)"
+            )
+        })
         .collect()
 }
 
@@ -143,13 +217,23 @@ mod tests {
     fn a_missing_anchor_or_file_is_reported() {
         let dir = std::env::temp_dir().join("course-check-test");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("c.rs"), "// ANCHOR: a\nx\n// ANCHOR_END: a\n").unwrap();
+        std::fs::write(dir.join("c.rs"), "// ANCHOR: a\nx\n// ANCHOR_END: a\n")
+            .unwrap();
         let md = dir.join("p.md");
         assert!(check_include(&md, "c.rs:a").is_ok());
-        assert!(check_include(&md, "c.rs:b").unwrap_err().contains("no `ANCHOR: b`"));
-        assert!(check_include(&md, "nope.rs:a").unwrap_err().contains("does not exist"));
+        assert!(
+            check_include(&md, "c.rs:b")
+                .unwrap_err()
+                .contains("no `ANCHOR: b`")
+        );
+        assert!(
+            check_include(&md, "nope.rs:a")
+                .unwrap_err()
+                .contains("does not exist")
+        );
         // "ANCHOR: ab" must not satisfy anchor "a".
-        std::fs::write(dir.join("d.rs"), "// ANCHOR: ab\n// ANCHOR_END: ab\n").unwrap();
+        std::fs::write(dir.join("d.rs"), "// ANCHOR: ab\n// ANCHOR_END: ab\n")
+            .unwrap();
         assert!(check_include(&md, "d.rs:a").is_err());
     }
 }

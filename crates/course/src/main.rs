@@ -12,7 +12,12 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod book;
 mod check;
+mod exercise_pages;
+mod figures;
+mod links;
+mod serve;
 // Used by the exercise subcommands and the book tooling as they land.
 #[allow(dead_code)]
 pub mod manifest;
@@ -29,12 +34,19 @@ struct Cli {
 enum Command {
     /// Check that the book and the code agree (includes, anchors, chapters).
     Check(check::Args),
+    /// Remake every figure and printed output by running the crates'
+    /// examples (release builds), and record their hashes.
+    Figures(figures::Args),
+    /// Build the book (math as MathML, offline), and serve or open it.
+    Book(book::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Figures(args) => figures::run(&args),
+        Command::Book(args) => book::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
