@@ -255,11 +255,14 @@ pub fn build(
 /// `cargo course book`.
 pub fn run(args: &Args) -> Result<(), String> {
     let root = workspace::root()?;
-    let n = exercise_pages::write_all(&root)?;
-    if n > 0 || args.pages {
-        eprintln!(
-            "course book: {n} exercise page(s) rewritten from exercises/*.toml"
-        );
+    if !args.no_build {
+        let n = exercise_pages::write_all(&root)?;
+        if n > 0 || args.pages {
+            eprintln!(
+                "course book: {n} exercise page(s) rewritten from \
+                 exercises/*.toml"
+            );
+        }
     }
     if args.pages {
         return Ok(());
