@@ -49,7 +49,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     problems.extend(check_chapters(&root));
     problems.extend(crate::links::source_problems(&src, &files));
     problems.extend(crate::exercise_pages::problems(&root));
-    problems.extend(crate::figures::problems(&root));
+    let student = is_student_tree(&root);
+    problems.extend(crate::figures::problems(&root, student));
     let mut built = Vec::new();
     for edition in ["book/book", "book/student"] {
         let dir = root.join(edition);
@@ -64,9 +65,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     if problems.is_empty() {
         println!(
-            "course check: {} markdown files, {includes} includes resolve, \
+            "course check{}: {} markdown files, {includes} includes resolve, \
              every topic has a chapter, links and anchors resolve, exercise \
              pages match their manifests, figures are fresh{}",
+            if student { " (student tree)" } else { "" },
             files.len(),
             if built.is_empty() {
                 " (no built book to check: run `cargo course book`)".to_string()
@@ -84,6 +86,22 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
         Err(format!("course check: {} problem(s)", problems.len()))
     }
+}
+
+/// A student version of the workspace: some Rust source under `crates/`
+/// has a `// EXERCISE <id>` line where a solution was.
+pub fn is_student_tree(root: &Path) -> bool {
+    walkdir::WalkDir::new(root.join("crates"))
+        .into_iter()
+        .filter_entry(|e| e.file_name() != "target")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .any(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|t| {
+                t.lines()
+                    .any(|l| l.trim_start().starts_with("// EXERCISE "))
+            })
+        })
 }
 
 /// Every `.md` file below `dir`, sorted.
