@@ -1,24 +1,70 @@
 //! # lstm-gru — LSTM and GRU cells by hand
 //!
 //! Letters (from the lecture): `T` time steps, `n` hidden size, `D` input
-//! size, `V` vocabulary, `B` batch (columns). Gates of the LSTM: `i` input,
-//! `f` forget, `o` output, `g` new content; state `h` (hidden) and `c`
-//! (cell). Gates of the GRU: `r` reset, `z` update; candidate `h̃`.
+//! size, `V` vocabulary, `B` batch (columns), `L` layers of a stack. Gates
+//! of the LSTM: `i` input, `f` forget, `o` output, `g` new content; its
+//! state is `h` (hidden) and `c` (cell). Gates of the GRU: `r` reset, `z`
+//! update; candidate `h̃`.
 //!
-//! Two forms of every cell live here:
+//! ## Two forms of every cell
 //!
 //! * the **reference** ([`Lstm`], [`Gru`]): the slide's equations line by
-//!   line; their step forward/backward and the LSTM's backward through time
-//!   are the exercises;
-//! * the **engine**: fast versions of the same cells (added below) that the
-//!   training loop, the examples and later crates use; tested equal to the
-//!   reference.
+//!   line. Their step forward and backward and the LSTM's backward through
+//!   time are the exercises; nothing outside this crate's tests uses them.
+//! * the **engine** ([`LstmCell`], [`GruCell`], [`Stack`]): the same cells,
+//!   fast, implementing [`vanilla_rnn_bptt::RecurrentCell`], so the generic
+//!   sequence forward, BPTT, truncated BPTT, training loop
+//!   ([`vanilla_rnn_bptt::CharTrainer`]) and sampling run them. Tested equal
+//!   to the reference. Later crates use these.
+//!
+//! ## Using the engine cells (the API later crates rely on)
+//!
+//! * `LstmCell::new(input_size, hidden_size, &mut rng)`; state
+//!   [`LstmState`] `{ h, c }` (`n x B` each), state gradient
+//!   [`LstmStateGrads`] `{ d_h, d_c }`. Parameters `w` (`4n x (n + D)`,
+//!   gate rows i, f, o, g, columns `[h; x]`) and `b` (`4n x 1`).
+//! * `GruCell::new(input_size, hidden_size, &mut rng)`; state and state
+//!   gradient are plain `n x B` matrices. Parameters `w_x` (`3n x D`, rows
+//!   r, z, h̃), `w_h` (`2n x n`, rows r, z), `w_hh` (`n x n`), `b`
+//!   (`3n x 1`).
+//! * `Stack::new(vec![cell0, cell1, …])?`: any depth of any one cell type;
+//!   its state is a `Vec` of the cells' states, bottom first.
+//! * Through the trait: `cell.step_forward(&state, &x) -> (state, cache)`
+//!   with `x` `D x B`; `cell.step_backward(&cache, &d_state) ->
+//!   (grads, d_prev_state, d_x)`; `C::hidden(&state)` is the `h` to read;
+//!   `cell.zero_state(B)`. One-hot columns of `x` are detected and cost a
+//!   column lookup instead of a product.
+//!
+//! ```
+//! use foundations::{Mat, rng};
+//! use lstm_gru::{LstmCell, Stack};
+//! use vanilla_rnn_bptt::RecurrentCell;
+//!
+//! let mut r = rng(0);
+//! let stack = Stack::new(vec![
+//!     LstmCell::new(3, 5, &mut r).unwrap(),
+//!     LstmCell::new(5, 5, &mut r).unwrap(),
+//! ])
+//! .unwrap();
+//! let x = Mat::from_element(3, 2, 0.5); // D = 3, B = 2
+//! let (state, cache) = stack.step_forward(&stack.zero_state(2), &x);
+//! assert_eq!(<Stack<LstmCell>>::hidden(&state).shape(), (5, 2));
+//! let d = stack.zero_state_grad(2);
+//! let (_grads, _d_prev, d_x) = stack.step_backward(&cache, &d);
+//! assert_eq!(d_x.shape(), (3, 2));
+//! ```
 //!
 //! Book: *LSTM and GRU*.
 
 pub mod gru;
+pub mod gru_cell;
 pub mod lstm;
+pub mod lstm_cell;
 pub mod ops;
+pub mod stack;
 
 pub use gru::{Gru, GruCache, GruStepCache};
+pub use gru_cell::{GruCell, GruCellCache};
 pub use lstm::{Lstm, LstmCache, LstmState, LstmStateGrads, LstmStepCache};
+pub use lstm_cell::{LstmCell, LstmCellCache};
+pub use stack::{Stack, StackCache};

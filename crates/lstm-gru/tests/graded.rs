@@ -436,3 +436,130 @@ mod gru_step_backward {
         }
     }
 }
+
+mod stacked_backward {
+    use super::*;
+    use foundations::{Params, ParamsExt};
+    use lstm_gru::{GruCell, LstmCell, Stack};
+    use vanilla_rnn_bptt::RecurrentCell;
+
+    /// `Σ u ⊙ s` over every matrix of a state: its gradient is `u`.
+    fn flat_dot<S: foundations::Params, U: foundations::Params>(
+        u: &U,
+        s: &S,
+    ) -> f64 {
+        u.to_flat()
+            .iter()
+            .zip(s.to_flat())
+            .map(|(a, b)| a * b)
+            .sum()
+    }
+
+    /// Random upstream gradients for every layer's new state, random
+    /// previous states, then one step of the stack checked numerically.
+    fn check<C: RecurrentCell>(stack: Stack<C>, b: usize, seed: u64) {
+        let d = stack.input_size();
+        let x = rand_mat(d, b, 1.0, seed + 1);
+        let fill = |mut p: Vec<C::StateGrad>, s: u64| {
+            let mut k = 0;
+            p.visit_mut(&mut |_, m| {
+                k += 1;
+                *m = rand_mat(m.nrows(), m.ncols(), 1.0, s + k);
+            });
+            p
+        };
+        let prev: Vec<C::State> = {
+            let mut st = stack.zero_state(b);
+            let mut k = 0;
+            st.visit_mut(&mut |_, m| {
+                k += 1;
+                *m = rand_mat(m.nrows(), m.ncols(), 1.0, seed + 50 + k);
+            });
+            st
+        };
+        let ups = fill(stack.zero_state_grad(b), seed + 100);
+        let (_, cache) = stack.forward_step(&prev, &x);
+        let (g, d_prev, dx) = stack.backward_step(&cache, &ups);
+        // the state gradients are checked against the state itself
+        let mut d_prev_as_state = prev.clone();
+        let flat = d_prev.to_flat();
+        let mut k = 0;
+        d_prev_as_state.visit_mut(&mut |_, m| {
+            for v in m.iter_mut() {
+                *v = flat[k];
+                k += 1;
+            }
+        });
+        let theta = (stack, Named("x", x), Named("prev", prev));
+        let grads = (g, Named("x", dx), Named("prev", d_prev_as_state));
+        assert_gradients("Stack::step_backward", &theta, &grads, |p| {
+            let (states, _) = p.0.forward_step(&p.2.1, &p.1.1);
+            flat_dot(&ups, &states)
+        });
+    }
+
+    fn lstm_stack(
+        d: usize,
+        n: usize,
+        depth: usize,
+        seed: u64,
+    ) -> Stack<LstmCell> {
+        let cells = (0..depth)
+            .map(|l| {
+                let input = if l == 0 { d } else { n };
+                LstmCell::from(lstm(n, input, seed + 10 * l as u64))
+            })
+            .collect();
+        Stack::new(cells).unwrap()
+    }
+
+    #[test]
+    fn three_lstm_layers_every_layer_and_input_gradient_matches_numeric() {
+        check(lstm_stack(2, 3, 3, 1), 2, 1);
+    }
+
+    #[test]
+    fn two_gru_layers_every_layer_and_input_gradient_matches_numeric() {
+        let cells =
+            vec![GruCell::from(&gru(3, 2, 1)), GruCell::from(&gru(3, 3, 2))];
+        check(Stack::new(cells).unwrap(), 2, 3);
+    }
+
+    #[test]
+    fn a_stack_of_depth_1_has_the_cells_gradients() {
+        let cell = LstmCell::from(lstm(3, 2, 4));
+        let stack = Stack::new(vec![cell.clone()]).unwrap();
+        let x = rand_mat(2, 1, 1.0, 5);
+        let prev = LstmState {
+            h: rand_mat(3, 1, 1.0, 6),
+            c: rand_mat(3, 1, 1.0, 7),
+        };
+        let d = LstmStateGrads {
+            d_h: rand_mat(3, 1, 1.0, 8),
+            d_c: rand_mat(3, 1, 1.0, 9),
+        };
+        let (_, c1) = cell.step_forward(&prev, &x);
+        let (g1, dp1, dx1) = cell.step_backward(&c1, &d);
+        let (_, cs) = stack.forward_step(std::slice::from_ref(&prev), &x);
+        let (gs, dps, dxs) = stack.backward_step(&cs, std::slice::from_ref(&d));
+        assert_close(
+            "depth-1 stack dW (must equal the cell's)",
+            &gs.cells[0].w,
+            &g1.w,
+        );
+        assert_close("depth-1 stack d_h_prev", &dps[0].d_h, &dp1.d_h);
+        assert_close("depth-1 stack d_c_prev", &dps[0].d_c, &dp1.d_c);
+        assert_close("depth-1 stack dx", &dxs, &dx1);
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn lstm_stacks_match_numeric_on_random_depths_and_sizes(
+            d in 1usize..3, n in 1usize..4, depth in 1usize..4,
+            b in 1usize..3, seed in 0u64..1000
+        ) {
+            check(lstm_stack(d, n, depth, seed), b, seed);
+        }
+    }
+}

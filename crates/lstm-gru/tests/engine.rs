@@ -1,0 +1,276 @@
+//! The engine cells against the reference, and every sequence backward
+//! (engine cells, stacks, truncated BPTT, the reference GRU) against central
+//! differences. Not graded: these run the vanilla-rnn-bptt engine.
+
+use foundations::{
+    Mat, Named, Params, ParamsExt, assert_gradients, graded_config, init, rng,
+};
+use lstm_gru::{
+    Gru, GruCell, Lstm, LstmCell, LstmState, LstmStateGrads, Stack,
+};
+use proptest::prelude::*;
+use vanilla_rnn_bptt::{
+    LossScale, Output, RecurrentCell, RecurrentModel, Targets, bptt,
+    truncated_bptt,
+};
+
+fn rand_mat(r: usize, c: usize, scale: f64, seed: u64) -> Mat {
+    init::uniform(r, c, scale, &mut rng(seed))
+}
+
+fn lstm(d: usize, n: usize, seed: u64) -> Lstm {
+    Lstm {
+        w: rand_mat(4 * n, n + d, 0.8, seed),
+        b: rand_mat(4 * n, 1, 0.5, seed + 1),
+    }
+}
+
+fn gru(d: usize, n: usize, seed: u64) -> GruCell {
+    GruCell {
+        w_x: rand_mat(3 * n, d, 0.8, seed),
+        w_h: rand_mat(2 * n, n, 0.8, seed + 1),
+        w_hh: rand_mat(n, n, 0.8, seed + 2),
+        b: rand_mat(3 * n, 1, 0.5, seed + 3),
+    }
+}
+
+#[track_caller]
+fn assert_close(what: &str, got: &Mat, want: &Mat) {
+    assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
+    let err = (got - want).amax();
+    assert!(
+        err < 1e-12,
+        "{what}: engine and reference differ by {err:e}"
+    );
+}
+
+fn one_hot(v: usize, ids: &[usize]) -> Mat {
+    let mut x = Mat::zeros(v, ids.len());
+    for (j, &id) in ids.iter().enumerate() {
+        x[(id, j)] = 1.0;
+    }
+    x
+}
+
+#[test]
+fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
+    let (d, n, b) = (4, 3, 2);
+    let reference = lstm(d, n, 1);
+    let engine = LstmCell::from(reference.clone());
+    let st = LstmState {
+        h: rand_mat(n, b, 1.0, 2),
+        c: rand_mat(n, b, 1.0, 3),
+    };
+    let d_next = LstmStateGrads {
+        d_h: rand_mat(n, b, 1.0, 4),
+        d_c: rand_mat(n, b, 1.0, 5),
+    };
+    for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[2, 0])] {
+        let (s_ref, c_ref) = reference.step_forward(&x, &st);
+        let (s_eng, c_eng) = engine.step_forward(&st, &x);
+        assert_close("h", &s_eng.h, &s_ref.h);
+        assert_close("c", &s_eng.c, &s_ref.c);
+        let (g_ref, dx_ref, dp_ref) = reference.step_backward(&c_ref, &d_next);
+        let (g_eng, dp_eng, dx_eng) = engine.step_backward(&c_eng, &d_next);
+        assert_close("dW", &g_eng.w, &g_ref.w);
+        assert_close("db", &g_eng.b, &g_ref.b);
+        assert_close("dx", &dx_eng, &dx_ref);
+        assert_close("d_h_prev", &dp_eng.d_h, &dp_ref.d_h);
+        assert_close("d_c_prev", &dp_eng.d_c, &dp_ref.d_c);
+    }
+}
+
+#[test]
+fn gru_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
+    let (d, n, b) = (4, 3, 2);
+    let engine = gru(d, n, 1);
+    let reference: Gru = engine.to_reference();
+    assert_eq!(GruCell::from(&reference), engine, "round trip");
+    let hp = rand_mat(n, b, 1.0, 2);
+    let up = rand_mat(n, b, 1.0, 3);
+    for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[3, 1])] {
+        let (h_ref, c_ref) = reference.step_forward(&x, &hp);
+        let (h_eng, c_eng) = engine.step_forward(&hp, &x);
+        assert_close("h", &h_eng, &h_ref);
+        let (g_ref, dx_ref, dh_ref) = reference.step_backward(&c_ref, &up);
+        let (g_eng, dh_eng, dx_eng) = engine.step_backward(&c_eng, &up);
+        let g_eng = g_eng.to_reference();
+        let (a, b) = (g_eng.to_flat(), g_ref.to_flat());
+        let err = a
+            .iter()
+            .zip(&b)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-12, "parameter gradients differ by {err:e}");
+        assert_close("dx", &dx_eng, &dx_ref);
+        assert_close("d_h_prev", &dh_eng, &dh_ref);
+    }
+}
+
+#[test]
+fn new_engine_cells_start_as_the_reference_cells() {
+    let l = LstmCell::new(5, 4, &mut rng(3)).unwrap();
+    assert_eq!(Lstm::from(l), Lstm::new(5, 4, &mut rng(3)).unwrap());
+    let g = GruCell::new(5, 4, &mut rng(3)).unwrap();
+    assert_eq!(g.to_reference(), Gru::new(5, 4, &mut rng(3)).unwrap());
+}
+
+#[test]
+fn stacks_that_cannot_work_are_configuration_errors() {
+    let e = Stack::<LstmCell>::new(vec![]).unwrap_err();
+    assert!(e.to_string().contains("at least 1 cell"), "{e}");
+    let cells = vec![
+        LstmCell::new(3, 4, &mut rng(1)).unwrap(),
+        LstmCell::new(5, 4, &mut rng(2)).unwrap(),
+    ];
+    let e = Stack::new(cells).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("layer 1 reads inputs of size 5, but layer 0 below it"),
+        "{e}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "LstmCell::step_forward: x is 2x1, expected 3 x B")]
+fn engine_input_of_the_wrong_size_is_named() {
+    let l = LstmCell::new(3, 4, &mut rng(1)).unwrap();
+    l.step_forward(&l.zero_state(1), &Mat::zeros(2, 1));
+}
+
+/// A model over `v` classes, the loss of predicting `ids[1..]`.
+fn check_model<C: RecurrentCell>(cell: C, t_len: usize, k: usize, seed: u64) {
+    let n = cell.hidden_size();
+    let v = cell.input_size();
+    let out = Output {
+        v: rand_mat(v, n, 0.8, seed + 7),
+        c: rand_mat(v, 1, 0.5, seed + 8),
+    };
+    let model = RecurrentModel::new(cell, out).unwrap();
+    let mut r = rng(seed);
+    let ids: Vec<usize> = (0..=t_len)
+        .map(|_| rand::Rng::random_range(&mut r, 0..v))
+        .collect();
+    let xs: Vec<Mat> = ids[..t_len].iter().map(|&i| one_hot(v, &[i])).collect();
+    let ys = Targets::from_ids(&ids[1..]);
+    // a non-zero initial state, so gradients through it are exercised
+    let mut h0 = model.cell.zero_state(1);
+    let mut s = seed;
+    h0.visit_mut(&mut |_, m| {
+        s += 1;
+        *m = rand_mat(m.nrows(), 1, 1.0, s);
+    });
+    let g = truncated_bptt(&model, &h0, &xs, &ys, LossScale::Sum, k);
+    // Truncated BPTT differentiates each chunk's loss with the state that
+    // enters the chunk held constant: those states come from the unperturbed
+    // model.
+    let mut starts = vec![h0.clone()];
+    for start in (0..t_len).step_by(k).skip(1) {
+        let r = bptt(
+            &model,
+            &h0,
+            &xs[..start],
+            &ys.slice(0..start),
+            LossScale::Sum,
+        );
+        starts.push(r.last_state);
+    }
+    assert_gradients(
+        "truncated bptt over the engine cell",
+        &model,
+        &g.grads,
+        |p| {
+            (0..t_len)
+                .step_by(k)
+                .zip(&starts)
+                .map(|(start, s)| {
+                    let end = (start + k).min(t_len);
+                    bptt(
+                        p,
+                        s,
+                        &xs[start..end],
+                        &ys.slice(start..end),
+                        LossScale::Sum,
+                    )
+                    .loss
+                })
+                .sum::<f64>()
+        },
+    );
+    if k >= t_len {
+        let full = bptt(&model, &h0, &xs, &ys, LossScale::Sum);
+        let theta = Named("h0", h0.clone());
+        let mut d0 = h0.clone();
+        let flat = full.d_h0.to_flat();
+        let mut i = 0;
+        d0.visit_mut(&mut |_, m| {
+            for x in m.iter_mut() {
+                *x = flat[i];
+                i += 1;
+            }
+        });
+        assert_gradients(
+            "bptt: d_h0 (h and c)",
+            &theta,
+            &Named("h0", d0),
+            |p| bptt(&model, &p.1, &xs, &ys, LossScale::Sum).loss,
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(graded_config())]
+    #[test]
+    fn lstm_engine_sequences_match_numeric(
+        v in 2usize..5, n in 1usize..4, t_len in 1usize..7, seed in 0u64..500
+    ) {
+        check_model(LstmCell::from(lstm(v, n, seed)), t_len, t_len, seed);
+    }
+
+    #[test]
+    fn gru_engine_sequences_match_numeric(
+        v in 2usize..5, n in 1usize..4, t_len in 1usize..7, seed in 0u64..500
+    ) {
+        check_model(gru(v, n, seed), t_len, t_len, seed);
+    }
+
+    #[test]
+    fn stacked_sequences_with_truncation_match_numeric(
+        v in 2usize..4, n in 1usize..3, depth in 1usize..3,
+        t_len in 2usize..5, k in 1usize..4, seed in 0u64..500
+    ) {
+        let cells = (0..depth)
+            .map(|l| LstmCell::from(lstm(if l == 0 { v } else { n }, n, seed + l as u64)))
+            .collect();
+        check_model(Stack::new(cells).unwrap(), t_len, k, seed);
+        let cells = (0..depth)
+            .map(|l| gru(if l == 0 { v } else { n }, n, seed + l as u64))
+            .collect();
+        check_model(Stack::new(cells).unwrap(), t_len, k, seed);
+    }
+
+    #[test]
+    fn reference_gru_sequence_backward_matches_numeric(
+        d in 1usize..4, n in 1usize..4, b in 1usize..3, t_len in 1usize..6,
+        seed in 0u64..500
+    ) {
+        let g = gru(d, n, seed).to_reference();
+        let xs: Vec<Mat> = (0..t_len).map(|t| rand_mat(d, b, 1.0, seed + 10 + t as u64)).collect();
+        let us: Vec<Mat> = (0..t_len).map(|t| rand_mat(n, b, 1.0, seed + 20 + t as u64)).collect();
+        let h0 = rand_mat(n, b, 1.0, seed + 5);
+        let last = rand_mat(n, b, 1.0, seed + 6);
+        let (_, cache) = g.forward(&xs, &h0);
+        let (grads, dxs, dh0) = g.backward(&cache, &us, &last);
+        let loss = |p: &(Gru, Named<Vec<Mat>>, Named<Mat>)| {
+            let (hs, _) = p.0.forward(&p.1.1, &p.2.1);
+            hs.iter().zip(&us).map(|(h, u)| h.component_mul(u).sum()).sum::<f64>()
+                + hs.last().unwrap().component_mul(&last).sum()
+        };
+        assert_gradients(
+            "gru::backward (through time)",
+            &(g, Named("xs", xs), Named("h0", h0)),
+            &(grads, Named("xs", dxs), Named("h0", dh0)),
+            loss,
+        );
+    }
+}
