@@ -1,0 +1,39 @@
+//! # attention — sequence to sequence with attention, by hand
+//!
+//! Letters (from the lecture): `q` a query, `k_i` keys, `v_i` values,
+//! `s_i` scores, `p` the attention distribution, `z` the attention output;
+//! in the encoder-decoder, `N` source steps with encoder states `h_i`,
+//! `T` target steps with decoder states `s_t`, attention scores `e_i`,
+//! weights `α`, attention output `a_t`; `n` hidden size, `d` key size,
+//! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch.
+//!
+//! * [`attention`]: the reference `attention_forward` / `attention_backward`
+//!   and the softmax Jacobian `diag(p) − p pᵀ` (exercises);
+//! * [`additive`]: Bahdanau's additive scoring `vᵀ tanh(W_q q + W_k k)`;
+//! * [`engine`]: batched dot-product attention, the form the model uses;
+//! * [`seq2seq`]: the encoder-decoder on any recurrent cell (LSTM, GRU),
+//!   with attention or with the last encoder state only;
+//! * [`decoder_step`]: one decoder step with attention, reference form
+//!   (exercise);
+//! * [`decode`]: greedy, temperature sampling, beam search (exercise);
+//! * [`translate`]: a trained model as a decoder for one source.
+//!
+//! Book: *Attention*.
+
+pub mod additive;
+pub mod attention;
+pub mod decode;
+pub mod decoder_step;
+pub mod engine;
+pub mod seq2seq;
+pub mod translate;
+
+pub use additive::{Additive, AdditiveCache};
+pub use attention::{
+    AttentionCache, Scoring, attention_backward, attention_forward,
+    softmax_jacobian,
+};
+pub use decode::{Decoder, Hypothesis, beam_search, greedy, sample};
+pub use decoder_step::{DecoderStep, decoder_step};
+pub use seq2seq::{Context, Seq2Seq, Seq2SeqCache};
+pub use translate::{Translator, translate};

@@ -1,0 +1,335 @@
+//! The encoder-decoder of the slides, with or without attention, on any
+//! recurrent cell of the `lstm-gru` / `vanilla-rnn-bptt` crates.
+//!
+//! * Encoder: `h_i = f(h_{i−1}, x_i)` over the `N` source characters
+//!   (one-hot columns); the encoder states `h_1 … h_N` are kept.
+//! * Decoder: starts from the encoder's last state and reads `<START>`, then
+//!   (teacher forcing) the true previous target: `s_t = f(s_{t−1}, y_{t−1})`.
+//! * Context: with [`Context::Attention`], `e_i = s_tᵀ h_i`,
+//!   `α = softmax(e)`, `a_t = Σ_i α_i h_i`; with [`Context::LastState`],
+//!   `a_t = h_N` at every step (the bottleneck baseline).
+//! * Output: `o_t = W_o [a_t; s_t] + b_o`, `ŷ_t = softmax(o_t)`.
+//! * Loss: `L = (1/B) Σ_b Σ_t −log ŷ_t[y_t]` (sum over steps, mean over the
+//!   batch).
+//!
+//! Every source in one batch has the same length `N` (the example buckets
+//! by length), so no padding or masks are needed. Book: *Attention → The
+//! encoder-decoder*.
+
+use crate::engine::{self, AttendCache};
+use datasets::dates::START;
+use foundations::params::{visit_child, visit_child_mut};
+use foundations::softmax::{Reduction, cross_entropy};
+use foundations::{DMatrix, Error, Mat, Params, ParamsExt, Rng, init};
+use vanilla_rnn_bptt::RecurrentCell;
+
+/// Where the decoder's context comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// `a_t = Σ_i α_i h_i`, dot-product attention over the encoder states.
+    Attention,
+    /// `a_t = h_N`: the last encoder state only (no attention).
+    LastState,
+}
+
+/// An encoder-decoder: two cells of one type (the decoder starts from the
+/// encoder's last state), and the output projection `W_o` (`V x 2n`),
+/// `b_o` (`V x 1`).
+#[derive(Debug, Clone)]
+pub struct Seq2Seq<C> {
+    /// The encoder cell (input: one-hot source characters).
+    pub encoder: C,
+    /// The decoder cell (input: one-hot previous target).
+    pub decoder: C,
+    /// `W_o`, `V x 2n`: acts on `[a_t; s_t]`.
+    pub w_o: Mat,
+    /// `b_o`, `V x 1`.
+    pub b_o: Mat,
+    /// Attention or the last state (not a parameter).
+    pub context: Context,
+}
+
+impl<C: Params> Params for Seq2Seq<C> {
+    fn visit(&self, f: &mut dyn FnMut(&str, &DMatrix<f64>)) {
+        visit_child("encoder", &self.encoder, f);
+        visit_child("decoder", &self.decoder, f);
+        visit_child("w_o", &self.w_o, f);
+        visit_child("b_o", &self.b_o, f);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>)) {
+        visit_child_mut("encoder", &mut self.encoder, f);
+        visit_child_mut("decoder", &mut self.decoder, f);
+        visit_child_mut("w_o", &mut self.w_o, f);
+        visit_child_mut("b_o", &mut self.b_o, f);
+    }
+}
+
+/// One decoder step, as the backward needs it.
+#[derive(Debug, Clone)]
+pub struct DecoderStepCache<C: RecurrentCell> {
+    /// The decoder cell's cache.
+    pub cell: C::Cache,
+    /// The attention cache (`None` for [`Context::LastState`]).
+    pub attend: Option<AttendCache>,
+    /// `[a_t; s_t]`, `2n x B`.
+    pub cat: Mat,
+    /// `o_t`, `V x B`.
+    pub logits: Mat,
+    /// `∂L/∂o_t`, `V x B`.
+    pub d_logits: Mat,
+}
+
+/// Everything [`Seq2Seq::backward`] needs.
+#[derive(Debug, Clone)]
+pub struct Seq2SeqCache<C: RecurrentCell> {
+    /// The encoder cell's caches, one per source step.
+    pub encoder: Vec<C::Cache>,
+    /// One per target step.
+    pub steps: Vec<DecoderStepCache<C>>,
+    /// `B`, the batch.
+    pub batch: usize,
+}
+
+/// One-hot columns: row `ids[b][i]` of column `b`, `v x B`.
+///
+/// # Panics
+/// When an id is `≥ v`.
+pub fn one_hot_column(ids: &[Vec<usize>], i: usize, v: usize) -> Mat {
+    let mut x = Mat::zeros(v, ids.len());
+    for (b, seq) in ids.iter().enumerate() {
+        assert!(seq[i] < v, "one_hot_column: id {} ≥ V = {v}", seq[i]);
+        x[(seq[i], b)] = 1.0;
+    }
+    x
+}
+
+/// `[a; s]`: `a` on top of `s` (same columns).
+pub fn stack_rows(a: &Mat, s: &Mat) -> Mat {
+    let mut out = Mat::zeros(a.nrows() + s.nrows(), a.ncols());
+    out.rows_mut(0, a.nrows()).copy_from(a);
+    out.rows_mut(a.nrows(), s.nrows()).copy_from(s);
+    out
+}
+
+fn check_batch(func: &str, name: &str, seqs: &[Vec<usize>]) -> usize {
+    assert!(!seqs.is_empty(), "{func}: {name} is an empty batch");
+    let len = seqs[0].len();
+    assert!(
+        len > 0,
+        "{func}: {name}[0] is empty: an empty source has nothing to encode"
+    );
+    for (b, s) in seqs.iter().enumerate() {
+        assert!(
+            s.len() == len,
+            "{func}: {name}[{b}] has length {}, expected {len} (every \
+             sequence of a batch has the same length)",
+            s.len()
+        );
+    }
+    len
+}
+
+impl<C: RecurrentCell> Seq2Seq<C> {
+    /// A model from two cells and the target vocabulary size `V`; `W_o` is
+    /// Xavier-initialised, `b_o` zero.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the cells' hidden sizes differ, the decoder's
+    /// input is not `V` rows, or `V` is zero.
+    pub fn new(
+        encoder: C,
+        decoder: C,
+        target_vocab: usize,
+        context: Context,
+        rng: &mut Rng,
+    ) -> Result<Self, Error> {
+        let n = encoder.hidden_size();
+        if decoder.hidden_size() != n {
+            return Err(Error::config(
+                "Seq2Seq::new",
+                format!(
+                    "encoder has n = {n} but decoder n = {}: the decoder \
+                     starts from the encoder's last state",
+                    decoder.hidden_size()
+                ),
+            ));
+        }
+        if target_vocab == 0 || decoder.input_size() != target_vocab {
+            return Err(Error::config(
+                "Seq2Seq::new",
+                format!(
+                    "decoder input size {} must be the target vocabulary \
+                     V = {target_vocab} ≥ 1",
+                    decoder.input_size()
+                ),
+            ));
+        }
+        Ok(Seq2Seq {
+            encoder,
+            decoder,
+            w_o: init::xavier(target_vocab, 2 * n, rng),
+            b_o: Mat::zeros(target_vocab, 1),
+            context,
+        })
+    }
+
+    /// `n`, the hidden size.
+    pub fn hidden_size(&self) -> usize {
+        self.encoder.hidden_size()
+    }
+
+    /// The encoder over a batch of sources of one length `N`: the states
+    /// `h_1 … h_N` (each `n x B`), the last full state and the caches.
+    ///
+    /// # Panics
+    /// On an empty batch or source, or sources of different lengths.
+    pub fn encode(
+        &self,
+        src: &[Vec<usize>],
+    ) -> (Vec<Mat>, C::State, Vec<C::Cache>) {
+        let n_src = check_batch("Seq2Seq::encode", "src", src);
+        let d = self.encoder.input_size();
+        let mut state = self.encoder.zero_state(src.len());
+        let mut hs = Vec::with_capacity(n_src);
+        let mut caches = Vec::with_capacity(n_src);
+        // ANCHOR: encode
+        for i in 0..n_src {
+            let x = one_hot_column(src, i, d);
+            let (next, cache) = self.encoder.step_forward(&state, &x);
+            hs.push(C::hidden(&next).clone());
+            caches.push(cache);
+            state = next;
+        }
+        // ANCHOR_END: encode
+        (hs, state, caches)
+    }
+
+    /// The context `a_t` for decoder hidden states `s` (`n x B`): attention
+    /// over `hs`, or the last of them.
+    pub fn context(&self, s: &Mat, hs: &[Mat]) -> (Mat, Option<AttendCache>) {
+        match self.context {
+            Context::Attention => {
+                let (a, cache) = engine::attend(s, hs, hs, 1.0);
+                (a, Some(cache))
+            }
+            Context::LastState => (hs[hs.len() - 1].clone(), None),
+        }
+    }
+
+    /// `o = W_o [a; s] + b_o` for every column.
+    pub fn project(&self, cat: &Mat) -> Mat {
+        let mut o = &self.w_o * cat;
+        for mut col in o.column_iter_mut() {
+            col += &self.b_o;
+        }
+        o
+    }
+
+    /// The loss of a batch under teacher forcing: `src` (B sources of
+    /// length `N`, ids of the source vocabulary) and `tgt` (B targets of
+    /// length `T`, ending with `<END>`). Returns `L` and the cache.
+    ///
+    /// # Panics
+    /// On empty or ragged batches, different batch sizes, or ids out of
+    /// range.
+    pub fn forward(
+        &self,
+        src: &[Vec<usize>],
+        tgt: &[Vec<usize>],
+    ) -> (f64, Seq2SeqCache<C>) {
+        let t_len = check_batch("Seq2Seq::forward", "tgt", tgt);
+        assert!(
+            src.len() == tgt.len(),
+            "Seq2Seq::forward: {} sources but {} targets",
+            src.len(),
+            tgt.len()
+        );
+        let b = src.len();
+        let v = self.decoder.input_size();
+        let (hs, mut state, enc_caches) = self.encode(src);
+        let mut steps = Vec::with_capacity(t_len);
+        let mut loss = 0.0;
+        // ANCHOR: decode_teacher
+        for t in 0..t_len {
+            // teacher forcing: the decoder reads <START>, then y_{t−1}
+            let prev: Vec<Vec<usize>> = tgt
+                .iter()
+                .map(|y| vec![if t == 0 { START } else { y[t - 1] }])
+                .collect();
+            let x = one_hot_column(&prev, 0, v);
+            let (next, cell) = self.decoder.step_forward(&state, &x);
+            let s = C::hidden(&next);
+            let (a, attend) = self.context(s, &hs);
+            let cat = stack_rows(&a, s);
+            let logits = self.project(&cat);
+            let targets: Vec<usize> = tgt.iter().map(|y| y[t]).collect();
+            let (l, d_logits) =
+                cross_entropy(&logits, &targets, Reduction::MeanBy(b as f64));
+            loss += l;
+            steps.push(DecoderStepCache {
+                cell,
+                attend,
+                cat,
+                logits,
+                d_logits,
+            });
+            state = next;
+        }
+        // ANCHOR_END: decode_teacher
+        let cache = Seq2SeqCache {
+            encoder: enc_caches,
+            steps,
+            batch: b,
+        };
+        (loss, cache)
+    }
+
+    /// The gradient of the loss of [`Seq2Seq::forward`] with respect to
+    /// every parameter (a value of the model's type).
+    pub fn backward(&self, cache: &Seq2SeqCache<C>) -> Self {
+        let n = self.hidden_size();
+        let b = cache.batch;
+        let mut grads = self.zeros_like();
+        let mut d_hs = vec![Mat::zeros(n, b); cache.encoder.len()];
+        let last = d_hs.len() - 1;
+        let mut d_state = self.decoder.zero_state_grad(b);
+        // ANCHOR: backward
+        for step in cache.steps.iter().rev() {
+            // forward: o_t = W_o [a_t; s_t] + b_o
+            grads.w_o += &step.d_logits * step.cat.transpose();
+            grads.b_o += step.d_logits.column_sum();
+            let d_cat = self.w_o.transpose() * &step.d_logits;
+            let d_a = d_cat.rows(0, n).into_owned();
+            let mut d_s = d_cat.rows(n, n).into_owned();
+            match &step.attend {
+                // forward: a_t = Σ_i α_i h_i with α = softmax(s_tᵀ h_i):
+                // h_i is both a key and a value, s_t is the query
+                Some(att) => {
+                    let (d_q, d_k, d_v) = engine::attend_backward(att, &d_a);
+                    d_s += d_q;
+                    for (i, d_h) in d_hs.iter_mut().enumerate() {
+                        *d_h += &d_k[i] + &d_v[i];
+                    }
+                }
+                // forward: a_t = h_N
+                None => d_hs[last] += d_a,
+            }
+            // the decoder state gets ∂L/∂s_t from this step and the next
+            *C::hidden_grad_mut(&mut d_state) += d_s;
+            let (g, d_prev, _) =
+                self.decoder.step_backward(&step.cell, &d_state);
+            grads.decoder.accumulate(&g);
+            d_state = d_prev;
+        }
+        // d_state now flows into the encoder's last state; each encoder
+        // state h_i also receives what attention sent back to it
+        for (i, enc) in cache.encoder.iter().enumerate().rev() {
+            *C::hidden_grad_mut(&mut d_state) += &d_hs[i];
+            let (g, d_prev, _) = self.encoder.step_backward(enc, &d_state);
+            grads.encoder.accumulate(&g);
+            d_state = d_prev;
+        }
+        // ANCHOR_END: backward
+        grads
+    }
+}
