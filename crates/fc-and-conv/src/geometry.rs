@@ -96,7 +96,7 @@ impl Axis {
                         ),
                     ));
                 }
-                if (padded - f) % s != 0 {
+                if !(padded - f).is_multiple_of(s) {
                     return Err(Error::config(
                         layer,
                         format!(
@@ -136,12 +136,12 @@ impl Axis {
 /// same padding, and SAME.
 fn suggestions(n: usize, f: usize, s: usize, p: usize) -> String {
     let paddings: Vec<String> = (0..f.max(1) + s)
-        .filter(|&q| n + 2 * q >= f && (n + 2 * q - f) % s == 0)
+        .filter(|&q| n + 2 * q >= f && (n + 2 * q - f).is_multiple_of(s))
         .take(3)
         .map(|q| format!("P = {q} (output {})", (n + 2 * q - f) / s + 1))
         .collect();
     let strides: Vec<String> = (1..=(n + 2 * p - f).max(1))
-        .filter(|&t| (n + 2 * p - f) % t == 0)
+        .filter(|&t| (n + 2 * p - f).is_multiple_of(t))
         .map(|t| t.to_string())
         .collect();
     let mut out = String::new();

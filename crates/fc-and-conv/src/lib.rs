@@ -18,9 +18,9 @@
 //!   geometry along one axis (output size, padding before/after), shared
 //!   with pooling.
 //! * [`Conv`] — `Conv::new(input, K, F, S, padding, rng)` or
-//!   [`Conv::from_params`]; [`Conv::forward`] / [`Conv::backward`] are im2col
-//!   + one matrix product ([`im2col()`], [`col2im`]); params [`ConvParams`]
-//!   (`w`: K filter volumes, `b`: `K x 1`).
+//!   [`Conv::from_params`]; [`Conv::forward`] / [`Conv::backward`] are
+//!   im2col and one matrix product ([`im2col()`], [`col2im`]); params
+//!   [`ConvParams`] (`w`: K filter volumes, `b`: `K x 1`).
 //! * [`Affine`] — `Y = W X + b` on `n_in x B` columns: [`Affine::forward`] /
 //!   [`Affine::backward`], params [`AffineParams`].
 //! * [`Relu`] — on matrices ([`Relu::forward`] / [`Relu::backward`]) and on
