@@ -21,6 +21,10 @@ mod serve;
 // Used by the exercise subcommands and the book tooling as they land.
 #[allow(dead_code)]
 pub mod manifest;
+#[allow(dead_code)]
+mod exercise;
+#[allow(dead_code)]
+mod rustsrc;
 mod workspace;
 
 #[derive(Debug, Parser)]
