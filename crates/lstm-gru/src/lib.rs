@@ -56,6 +56,7 @@
 //!
 //! Book: *LSTM and GRU*.
 
+pub mod fast_lstm;
 pub mod gru;
 pub mod gru_cell;
 pub mod lstm;
@@ -63,6 +64,7 @@ pub mod lstm_cell;
 pub mod ops;
 pub mod stack;
 
+pub use fast_lstm::{FastLstm, FastLstmTrainer};
 pub use gru::{Gru, GruCache, GruStepCache};
 pub use gru_cell::{GruCell, GruCellCache};
 pub use lstm::{Lstm, LstmCache, LstmState, LstmStateGrads, LstmStepCache};

@@ -274,3 +274,63 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn fast_lstm_char_model_equals_the_generic_path() {
+    use lstm_gru::{FastLstm, FastLstmTrainer};
+    use vanilla_rnn_bptt::{CharTrainer, TrainConfig};
+    let (v, n) = (5, 4);
+    let cell = LstmCell::from(lstm(v, n, 3));
+    let out = Output {
+        v: rand_mat(v, n, 0.5, 4),
+        c: rand_mat(v, 1, 0.5, 5),
+    };
+    let model = RecurrentModel::new(cell, out).unwrap();
+    let mut r = rng(6);
+    let data: Vec<usize> = (0..40)
+        .map(|_| rand::Rng::random_range(&mut r, 0..v))
+        .collect();
+    // one chunk: loss and every gradient
+    let (h0, c0) = (rand_mat(n, 1, 1.0, 7), rand_mat(n, 1, 1.0, 8));
+    let mut fast = FastLstm::new(&model, 6).unwrap();
+    let loss = fast.loss_and_grads(&model, &data[..6], &data[1..7], &h0, &c0);
+    let xs: Vec<Mat> = data[..6].iter().map(|&i| one_hot(v, &[i])).collect();
+    let st = LstmState { h: h0, c: c0 };
+    let slow = bptt(
+        &model,
+        &st,
+        &xs,
+        &Targets::from_ids(&data[1..7]),
+        LossScale::Sum,
+    );
+    assert!((loss - slow.loss).abs() < 1e-12, "{loss} vs {}", slow.loss);
+    let err = fast
+        .grads()
+        .to_flat()
+        .iter()
+        .zip(slow.grads.to_flat())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-12, "fast and generic gradients differ by {err:e}");
+    // several training steps, wrapping around the corpus: same parameters
+    let config = TrainConfig::min_char_rnn();
+    let config = TrainConfig {
+        seq_len: 6,
+        ..config
+    };
+    let (mut m1, mut m2) = (model.clone(), model);
+    let mut slow = CharTrainer::new(&m1, data.clone(), config).unwrap();
+    let mut quick = FastLstmTrainer::new(&m2, data, 6, 0.1).unwrap();
+    for _ in 0..9 {
+        let a = slow.step(&mut m1).unwrap();
+        let b = quick.step(&mut m2).unwrap();
+        assert!((a - b).abs() < 1e-10, "losses {a} vs {b}");
+    }
+    let err = m1
+        .to_flat()
+        .iter()
+        .zip(m2.to_flat())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-10, "parameters after 9 steps differ by {err:e}");
+}
