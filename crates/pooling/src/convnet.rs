@@ -490,3 +490,85 @@ impl ConvNet {
     }
     // ANCHOR_END: train_step
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{accuracy, to_volumes};
+    use foundations::optim::Sgd;
+    use foundations::{Params, ParamsExt};
+
+    #[test]
+    fn shapes_follow_the_diagram_8_6_3_2_1() {
+        let net =
+            ConvNet::new(ConvNetConfig::default(), &mut crate::tests_rng())
+                .unwrap();
+        assert_eq!(net.conv1.output_shape(), Shape::new(16, 6, 6));
+        assert_eq!(net.pool1.output_shape(), Shape::new(16, 3, 3));
+        assert_eq!(net.feature_shape(), Shape::new(32, 2, 2));
+        assert_eq!(net.pool2.output_shape(), Shape::new(32, 1, 1));
+        assert_eq!(net.params().num_params(), 5002);
+    }
+
+    #[test]
+    fn a_configuration_that_cannot_work_is_an_error() {
+        let bad = ConvNetConfig {
+            image: 5, // 5 → 3 → pool 2x2/2 does not tile 3
+            ..ConvNetConfig::default()
+        };
+        let e = ConvNet::new(bad, &mut crate::tests_rng()).unwrap_err();
+        assert!(e.to_string().starts_with("MaxPool: invalid"), "{e}");
+        let bad = ConvNetConfig {
+            dropout: 1.0,
+            ..ConvNetConfig::default()
+        };
+        assert!(ConvNet::new(bad, &mut crate::tests_rng()).is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "conv::forward: x[0] is 1x7x7, expected 1x8x8")]
+    fn a_wrong_image_size_is_named() {
+        let net =
+            ConvNet::new(ConvNetConfig::default(), &mut crate::tests_rng())
+                .unwrap();
+        net.scores(&[Volume::zeros(Shape::new(1, 7, 7))]);
+    }
+
+    #[test]
+    fn a_non_finite_loss_stops_training_with_an_error() {
+        let mut net =
+            ConvNet::new(ConvNetConfig::default(), &mut crate::tests_rng())
+                .unwrap();
+        let mut p = net.params();
+        p.visit_mut(&mut |_, m| m.fill(f64::NAN));
+        net.set_params(p);
+        let x = vec![Volume::zeros(Shape::new(1, 8, 8))];
+        let r = net.train_step(
+            &mut Sgd::new(0.1, 0.0),
+            &x,
+            &[1],
+            7,
+            &mut crate::tests_rng(),
+        );
+        assert!(
+            matches!(r, Err(Error::NonFiniteLoss { step: 7, .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn a_few_steps_on_real_digits_lower_the_loss() {
+        let digits = datasets::Digits::load().unwrap();
+        let (x, y) = to_volumes(&digits.images[..64]);
+        let mut rng = crate::tests_rng();
+        let mut net = ConvNet::new(ConvNetConfig::default(), &mut rng).unwrap();
+        let mut opt = foundations::optim::Adam::new(3e-3);
+        let first = net.train_step(&mut opt, &x, &y, 0, &mut rng).unwrap();
+        let mut last = first;
+        for step in 1..40 {
+            last = net.train_step(&mut opt, &x, &y, step, &mut rng).unwrap();
+        }
+        assert!(last < 0.5 * first, "{first} → {last}");
+        assert!(accuracy(&net.predict(&x), &y) > 0.8);
+    }
+}

@@ -33,3 +33,8 @@ pub use convnet::{ConvNet, ConvNetCache, ConvNetConfig, ConvNetParams};
 pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolCache};
 pub use max_pool::{MaxPool, MaxPoolCache, MaxPoolNaiveCache};
 pub use window::Window;
+
+#[cfg(test)]
+fn tests_rng() -> foundations::Rng {
+    foundations::rng(1)
+}

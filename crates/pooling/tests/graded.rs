@@ -1,0 +1,416 @@
+//! Graded tests of the pooling topic: one module per exercise
+//! (`cargo test -p pooling max_pool_backward::` runs one exercise).
+
+use fc_and_conv::{Shape, Volume};
+use foundations::{Named, Rng, assert_gradients};
+use pooling::{AvgPool, MaxPool, MaxPoolNaiveCache};
+use rand::seq::SliceRandom;
+
+/// A volume from rows of numbers, one depth slice.
+fn slice(rows: &[&[f64]]) -> Volume {
+    let h = rows.len();
+    let w = rows[0].len();
+    Volume::from_fn(Shape::new(1, h, w), |_, i, j| rows[i][j])
+}
+
+/// `n` volumes of `shape` whose entries are all different, at least 0.1
+/// apart (a shuffled ramp), so no max-pooling window has a tie and a
+/// finite-difference step of 1e-5 never changes a winner.
+fn distinct(shape: Shape, n: usize, rng: &mut Rng) -> Vec<Volume> {
+    (0..n)
+        .map(|_| {
+            let mut values: Vec<f64> =
+                (0..shape.len()).map(|k| 0.1 * k as f64 - 1.0).collect();
+            values.shuffle(rng);
+            let mut it = values.into_iter();
+            Volume::from_fn(shape, |_, _, _| it.next().unwrap())
+        })
+        .collect()
+}
+
+/// Upstream gradients: random volumes of `shape`.
+fn upstream(shape: Shape, n: usize, rng: &mut Rng) -> Vec<Volume> {
+    (0..n)
+        .map(|_| {
+            let m = foundations::init::uniform(
+                shape.depth,
+                shape.height * shape.width,
+                1.0,
+                rng,
+            );
+            Volume::from_matrix(shape.height, shape.width, m)
+        })
+        .collect()
+}
+
+/// `⟨y, r⟩` summed over the batch: a loss whose `∂L/∂y` is `r`.
+fn dot(y: &[Volume], r: &[Volume]) -> f64 {
+    y.iter()
+        .zip(r)
+        .map(|(a, b)| a.as_matrix().dot(b.as_matrix()))
+        .sum()
+}
+
+mod max_pool_forward {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn slide_4x4_slice_with_2x2_stride_2_gives_6_8_3_4() {
+        let x = slice(&[
+            &[1.0, 1.0, 2.0, 4.0],
+            &[5.0, 6.0, 7.0, 8.0],
+            &[3.0, 2.0, 1.0, 0.0],
+            &[1.0, 2.0, 3.0, 4.0],
+        ]);
+        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
+        let (y, _) = pool.forward_naive(&[x]);
+        assert_eq!(y[0], slice(&[&[6.0, 8.0], &[3.0, 4.0]]));
+    }
+
+    #[test]
+    fn slide_6x6_map_with_3x3_stride_3_gives_0_1_1_0() {
+        let mut x = Volume::zeros(Shape::new(1, 6, 6));
+        x[(0, 1, 4)] = 1.0;
+        x[(0, 3, 1)] = 1.0;
+        let pool = MaxPool::new(x.shape(), 3, 3).unwrap();
+        let (y, _) = pool.forward_naive(&[x]);
+        assert_eq!(y[0], slice(&[&[0.0, 1.0], &[1.0, 0.0]]));
+    }
+
+    #[test]
+    fn output_of_224x224x64_is_112x112x64_and_each_slice_is_pooled_alone() {
+        let s = Shape::new(64, 224, 224);
+        let x = Volume::from_fn(s, |d, i, j| (d * 1000 + i * 3 + j) as f64);
+        let pool = MaxPool::new(s, 2, 2).unwrap();
+        let (y, _) = pool.forward_naive(&[x]);
+        assert_eq!(y[0].shape(), Shape::new(64, 112, 112));
+        // the largest entry of window (i, j) of slice d is its bottom right
+        assert_eq!(y[0][(5, 10, 20)], (5000 + 21 * 3 + 41) as f64);
+    }
+
+    #[test]
+    fn overlapping_3x3_windows_with_stride_1_slide_one_pixel_at_a_time() {
+        let x = slice(&[
+            &[1.0, 0.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.0, 0.0],
+            &[0.0, 0.0, 9.0, 0.0],
+            &[0.0, 0.0, 0.0, 2.0],
+        ]);
+        let pool = MaxPool::new(x.shape(), 3, 1).unwrap();
+        let (y, _) = pool.forward_naive(&[x]);
+        assert_eq!(y[0], slice(&[&[9.0, 9.0], &[9.0, 9.0]]));
+    }
+
+    #[test]
+    fn negative_maps_keep_their_negative_maximum() {
+        let x = slice(&[&[-3.0, -2.0], &[-5.0, -4.0]]);
+        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
+        let (y, _) = pool.forward_naive(&[x]);
+        assert_eq!(y[0][(0, 0, 0)], -2.0);
+    }
+
+    proptest! {
+        #![proptest_config(foundations::graded_config())]
+
+        #[test]
+        fn engine_equals_reference_and_depth_is_unchanged(
+            depth in 1usize..4, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..4, seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            let x = upstream(shape, 2, &mut rng);
+            let pool = MaxPool::new(shape, f, s).unwrap();
+            let (y, _) = pool.forward_naive(&x);
+            let (y_engine, _) = pool.forward(&x);
+            prop_assert_eq!(&y, &y_engine);
+            prop_assert_eq!(y[0].shape(),
+                            Shape::new(depth, h_out, w_out));
+        }
+
+        /// Invariance, stated precisely: with non-overlapping windows
+        /// (S = F), a map that is zero except for a small positive blob
+        /// inside one window pools to the same output wherever the blob
+        /// moves, as long as it stays inside that window.
+        #[test]
+        fn a_blob_moved_inside_its_window_pools_to_the_same_output(
+            f in 2usize..5, k in 1usize..3, cells in 1usize..4,
+            from in (0usize..4, 0usize..4), to in (0usize..4, 0usize..4),
+            seed in 0u64..1000,
+        ) {
+            let k = k.min(f); // blob side
+            let n = cells * f;
+            let shape = Shape::new(1, n, n);
+            let mut rng = foundations::rng(seed);
+            let blob = foundations::init::uniform(k, k, 1.0, &mut rng)
+                .map(|v| v.abs() + 0.1);
+            let (wi, wj) = (cells - 1, cells / 2); // the window it lives in
+            let place = |(a, b): (usize, usize)| {
+                let (a, b) = (a % (f - k + 1), b % (f - k + 1));
+                let mut x = Volume::zeros(shape);
+                for u in 0..k {
+                    for v in 0..k {
+                        x[(0, wi * f + a + u, wj * f + b + v)] = blob[(u, v)];
+                    }
+                }
+                x
+            };
+            let pool = MaxPool::new(shape, f, f).unwrap();
+            let (y1, _) = pool.forward_naive(&[place(from)]);
+            let (y2, _) = pool.forward_naive(&[place(to)]);
+            prop_assert_eq!(&y1, &y2);
+            prop_assert_eq!(y1[0][(0, wi, wj)], blob.max());
+        }
+    }
+}
+
+mod max_pool_backward {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn slide_4x4_gradient_goes_to_6_8_3_and_4() {
+        let x = slice(&[
+            &[1.0, 1.0, 2.0, 4.0],
+            &[5.0, 6.0, 7.0, 8.0],
+            &[3.0, 2.0, 1.0, 0.0],
+            &[1.0, 2.0, 3.0, 4.0],
+        ]);
+        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
+        let cache = MaxPoolNaiveCache { x: vec![x] };
+        let dy = slice(&[&[10.0, 20.0], &[30.0, 40.0]]);
+        let dx = pool.backward_naive(&cache, &[dy]);
+        let want = slice(&[
+            &[0.0, 0.0, 0.0, 0.0],
+            &[0.0, 10.0, 0.0, 20.0],
+            &[30.0, 0.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.0, 40.0],
+        ]);
+        assert_eq!(dx[0], want);
+    }
+
+    #[test]
+    fn a_tie_sends_the_gradient_to_the_first_maximum_in_row_major_order() {
+        let x = slice(&[&[1.0, 7.0], &[7.0, 7.0]]);
+        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
+        let cache = MaxPoolNaiveCache { x: vec![x] };
+        let dx = pool.backward_naive(&cache, &[slice(&[&[5.0]])]);
+        assert_eq!(dx[0], slice(&[&[0.0, 5.0], &[0.0, 0.0]]));
+    }
+
+    #[test]
+    fn overlapping_windows_that_share_a_winner_add_their_gradients() {
+        let x = slice(&[&[0.0, 0.0, 0.0], &[0.0, 9.0, 0.0], &[0.0, 0.0, 0.0]]);
+        let pool = MaxPool::new(x.shape(), 2, 1).unwrap();
+        let cache = MaxPoolNaiveCache { x: vec![x] };
+        let dy = slice(&[&[1.0, 2.0], &[3.0, 4.0]]);
+        let dx = pool.backward_naive(&cache, &[dy]);
+        assert_eq!(dx[0][(0, 1, 1)], 10.0);
+        assert_eq!(dx[0].sum(), 10.0);
+    }
+
+    proptest! {
+        #![proptest_config(foundations::graded_config())]
+
+        #[test]
+        fn dx_matches_numeric_gradient(
+            depth in 1usize..3, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..3, batch in 1usize..3,
+            seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            let pool = MaxPool::new(shape, f, s).unwrap();
+            let x = distinct(shape, batch, &mut rng);
+            let r = upstream(pool.output_shape(), batch, &mut rng);
+            let cache = MaxPoolNaiveCache { x: x.clone() };
+            let dx = pool.backward_naive(&cache, &r);
+            assert_gradients("max_pool::backward_naive", &Named("x", x),
+                &Named("x", dx), |p| dot(&pool.forward(&p.1).0, &r));
+        }
+
+        #[test]
+        fn engine_equals_reference_even_with_ties(
+            depth in 1usize..3, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..4, seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            // entries in {0, 1, 2}: many ties
+            let x: Vec<Volume> = upstream(shape, 2, &mut rng)
+                .iter()
+                .map(|v| v.map(|e| (e * 1.5 + 1.5).floor()))
+                .collect();
+            let pool = MaxPool::new(shape, f, s).unwrap();
+            let r = upstream(pool.output_shape(), 2, &mut rng);
+            let naive = MaxPoolNaiveCache { x: x.clone() };
+            let (_, engine) = pool.forward(&x);
+            prop_assert_eq!(pool.backward_naive(&naive, &r),
+                            pool.backward(&engine, &r));
+        }
+
+        #[test]
+        fn without_overlap_the_sum_of_dx_is_the_sum_of_dy(
+            depth in 1usize..3, f in 1usize..4, h_out in 1usize..4,
+            w_out in 1usize..4, seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, h_out * f, w_out * f);
+            let mut rng = foundations::rng(seed);
+            let pool = MaxPool::new(shape, f, f).unwrap();
+            let x = upstream(shape, 1, &mut rng);
+            let r = upstream(pool.output_shape(), 1, &mut rng);
+            let cache = MaxPoolNaiveCache { x: x.clone() };
+            let dx = pool.backward_naive(&cache, &r);
+            prop_assert!((dx[0].sum() - r[0].sum()).abs() < 1e-12);
+            // and each window passes its gradient to exactly one entry
+            let nonzero = dx[0].as_matrix().iter().filter(|v| **v != 0.0)
+                .count();
+            prop_assert_eq!(nonzero, pool.output_shape().len());
+        }
+    }
+}
+
+mod avg_pool_backward {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn each_2x2_window_spreads_a_quarter_of_its_gradient() {
+        let pool = AvgPool::new(Shape::new(1, 4, 4), 2, 2).unwrap();
+        let x = Volume::zeros(Shape::new(1, 4, 4));
+        let (_, cache) = pool.forward(&[x]);
+        let dy = slice(&[&[4.0, 8.0], &[-4.0, 0.0]]);
+        let dx = pool.backward(&cache, &[dy]);
+        let want = slice(&[
+            &[1.0, 1.0, 2.0, 2.0],
+            &[1.0, 1.0, 2.0, 2.0],
+            &[-1.0, -1.0, 0.0, 0.0],
+            &[-1.0, -1.0, 0.0, 0.0],
+        ]);
+        assert_eq!(dx[0], want);
+    }
+
+    #[test]
+    fn overlapping_windows_add_their_shares() {
+        let pool = AvgPool::new(Shape::new(1, 3, 3), 2, 1).unwrap();
+        let (_, cache) = pool.forward(&[Volume::zeros(Shape::new(1, 3, 3))]);
+        let dy = slice(&[&[4.0, 4.0], &[4.0, 4.0]]);
+        let dx = pool.backward(&cache, &[dy]);
+        // the centre is in all four windows, a corner in one
+        assert_eq!(dx[0][(0, 1, 1)], 4.0);
+        assert_eq!(dx[0][(0, 0, 0)], 1.0);
+        assert_eq!(dx[0][(0, 0, 1)], 2.0);
+    }
+
+    proptest! {
+        #![proptest_config(foundations::graded_config())]
+
+        #[test]
+        fn dx_matches_numeric_gradient(
+            depth in 1usize..3, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..3, batch in 1usize..3,
+            seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            let pool = AvgPool::new(shape, f, s).unwrap();
+            let x = upstream(shape, batch, &mut rng);
+            let r = upstream(pool.output_shape(), batch, &mut rng);
+            let (_, cache) = pool.forward(&x);
+            let dx = pool.backward(&cache, &r);
+            assert_gradients("avg_pool::backward", &Named("x", x),
+                &Named("x", dx), |p| dot(&pool.forward(&p.1).0, &r));
+        }
+
+        #[test]
+        fn the_sum_of_dx_is_the_sum_of_dy_whatever_the_overlap(
+            f in 1usize..4, s in 1usize..4, n_out in 1usize..4,
+            seed in 0u64..1000,
+        ) {
+            let n = (n_out - 1) * s + f;
+            let shape = Shape::new(2, n, n);
+            let pool = AvgPool::new(shape, f, s).unwrap();
+            let r = upstream(pool.output_shape(), 1, &mut foundations::rng(seed));
+            let dx = pool.backward(&pooling::AvgPoolCache { batch: 1 }, &r);
+            prop_assert!((dx[0].sum() - r[0].sum()).abs() < 1e-12);
+        }
+    }
+}
+
+mod convnet_loss_and_grads {
+    use super::*;
+    use foundations::{Params, ParamsExt};
+    use pooling::{ConvNet, ConvNetConfig};
+
+    /// A small network with every parameter random (nonzero biases keep
+    /// ReLUs away from their kink) and random images (no max ties).
+    fn small(seed: u64, dropout: f64) -> (ConvNet, Vec<Volume>, Vec<usize>) {
+        let config = ConvNetConfig {
+            k1: 2,
+            k2: 3,
+            hidden: 5,
+            dropout,
+            ..ConvNetConfig::default()
+        };
+        let mut rng = foundations::rng(seed);
+        let mut net = ConvNet::new(config, &mut rng).unwrap();
+        let mut p = net.params();
+        p.visit_mut(&mut |_, m| {
+            *m = foundations::init::uniform(m.nrows(), m.ncols(), 0.6, &mut rng)
+        });
+        net.set_params(p);
+        let x = upstream(Shape::new(1, 8, 8), 3, &mut rng);
+        (net, x, vec![3, 0, 7])
+    }
+
+    #[test]
+    fn every_gradient_matches_numeric_with_dropout_mask_held_fixed() {
+        let (net, x, y) = small(11, 0.5);
+        let mask = net.draw_mask(x.len(), &mut foundations::rng(2));
+        let (_, grads, d_x) = net.loss_and_grads_naive(&x, &y, Some(&mask));
+        let theta = (net.params(), Named("x", x));
+        assert_gradients(
+            "convnet::loss_and_grads_naive",
+            &theta,
+            &(grads, Named("x", d_x)),
+            |(p, x)| {
+                let mut n = net.clone();
+                n.set_params(p.clone());
+                n.loss_and_grads(&x.1, &y, Some(&mask)).0
+            },
+        );
+    }
+
+    #[test]
+    fn loss_is_the_mean_cross_entropy_of_the_scores() {
+        let (net, x, y) = small(5, 0.0);
+        let (loss, _, _) = net.loss_and_grads_naive(&x, &y, None);
+        let p = foundations::softmax::softmax_columns(&net.scores(&x));
+        let want = -(0..3).map(|b| p[(y[b], b)].ln()).sum::<f64>() / 3.0;
+        assert!((loss - want).abs() < 1e-12, "{loss} vs {want}");
+    }
+
+    #[test]
+    fn equals_the_batched_engine_to_1e_10() {
+        let (net, x, y) = small(7, 0.5);
+        let mask = net.draw_mask(x.len(), &mut foundations::rng(9));
+        let (l1, g1, dx1) = net.loss_and_grads_naive(&x, &y, Some(&mask));
+        let (l2, g2, dx2) = net.loss_and_grads(&x, &y, Some(&mask));
+        assert!((l1 - l2).abs() < 1e-10, "loss {l1} vs engine {l2}");
+        let diff = g1
+            .to_flat()
+            .iter()
+            .zip(g2.to_flat())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(diff < 1e-10, "largest gradient difference {diff}");
+        for (a, b) in dx1.iter().zip(&dx2) {
+            assert!(a.max_abs_diff(b) < 1e-10);
+        }
+    }
+}
