@@ -189,6 +189,24 @@ pub fn stage(from: &Path, to: &Path) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Registers [`crate::mathml_guard`] (this program) as a preprocessor
+/// after mdbook-katex in the staged `book.toml`.
+fn add_mathml_guard(book_toml: &Path) -> Result<(), String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let me = me.to_string_lossy();
+    if me.contains('\'') {
+        return Err(format!("cannot quote the path {me}"));
+    }
+    let mut text = std::fs::read_to_string(book_toml)
+        .map_err(|e| format!("{}: {e}", book_toml.display()))?;
+    text.push_str(&format!(
+        "\n[preprocessor.mathml-guard]\ncommand = \"'{}' \
+         mdbook-mathml-guard\"\nafter = [\"katex\"]\n",
+        me.replace('\\', "\\\\").replace('"', "\\\"")
+    ));
+    std::fs::write(book_toml, text).map_err(|e| e.to_string())
+}
+
 /// Writes a fresh student version of the workspace into `out` with the
 /// grading tools' `cargo course student`.
 fn student_tree(out: &Path) -> Result<(), String> {
@@ -220,6 +238,7 @@ pub fn build(
     let bin = ensure_tools(root)?;
     let start = Instant::now();
     let files = stage(source, stage_dir)?;
+    add_mathml_guard(&stage_dir.join("book/book.toml"))?;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin.clone()];
     paths.extend(std::env::split_paths(&path));

@@ -17,6 +17,7 @@ mod check;
 mod exercise_pages;
 mod figures;
 mod links;
+mod mathml_guard;
 mod serve;
 // Used by the exercise subcommands and the book tooling as they land.
 #[allow(dead_code)]
@@ -43,6 +44,12 @@ enum Command {
     Figures(figures::Args),
     /// Build the book (math as MathML, offline), and serve or open it.
     Book(book::Args),
+    /// (Used by `book`: the mdBook preprocessor that keeps MathML intact.)
+    #[command(hide = true, name = "mdbook-mathml-guard")]
+    MdbookMathmlGuard {
+        /// `supports <renderer>`, or nothing.
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +58,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Figures(args) => figures::run(&args),
         Command::Book(args) => book::run(&args),
+        Command::MdbookMathmlGuard { args } => mathml_guard::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
