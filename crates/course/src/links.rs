@@ -355,6 +355,21 @@ fn ids_of(html: &str) -> BTreeSet<String> {
     ids
 }
 
+/// The text of an HTML fragment, tags removed.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The `<pre>…</pre>` blocks (the listings) of `html`, joined.
 fn pre_blocks(html: &str) -> String {
     let mut out = String::new();
@@ -433,6 +448,14 @@ pub fn built_problems(build: &Path) -> Vec<String> {
         let skip_links = name == "print.html" || name == "404.html";
         // Listings only: prose may well explain the markers.
         let listings = pre_blocks(&html);
+        let empty = listings
+            .split("</pre>")
+            .filter(|b| b.contains("<pre"))
+            .filter(|b| strip_tags(b).trim().is_empty())
+            .count();
+        if empty > 0 {
+            problems.push(format!("{name}: {empty} empty listing(s)"));
+        }
         for marker in ["BEGIN SOLUTION", "END SOLUTION"] {
             if listings.contains(marker) {
                 problems.push(format!("{name}: shows a `{marker}` marker"));
@@ -580,12 +603,14 @@ mod tests {
              <script src=\"https://cdn.example/katex.js\"></script>\
              <p>$$x$$</p><pre>$$ok$$</pre>\
              <p><code>// BEGIN SOLUTION id</code> is fine in prose</p>\
-             <pre><code>// END SOLUTION</code></pre>",
+             <pre><code>// END SOLUTION</code></pre>\
+             <pre><code class=\"language-rust\">\n</code></pre>",
         )
         .unwrap();
         std::fs::write(dir.join("b.html"), "<h1 id=\"b\">B</h1>").unwrap();
         let p = built_problems(&dir);
-        assert_eq!(p.len(), 4, "{p:?}");
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert!(p.iter().any(|m| m.contains("1 empty listing(s)")));
         assert!(
             p.iter()
                 .any(|m| m.contains("shows a `END SOLUTION` marker"))
