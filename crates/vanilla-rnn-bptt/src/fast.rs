@@ -7,10 +7,10 @@
 //!   `∇U += ∇a x^(t)ᵀ` only touches that column;
 //! * every buffer is allocated once, in [`FastBptt::new`]; the inner loop
 //!   allocates nothing;
-//! * products walk the column-major matrices column by column (`axpy` and
-//!   `dot` on contiguous slices), which the compiler vectorises; the
-//!   backward pass fuses `∇W += ∇a h^(t−1)ᵀ` with `Wᵀ ∇a` so each column of
-//!   `W` is read once per step;
+//! * only the recurrence runs step by step (`W h^(t−1)` forward, `Wᵀ ∇a^(t)`
+//!   backward, four columns per pass with fused multiply-adds); the output
+//!   layer and the weight gradients, which do not depend on each other
+//!   across time, are matrix products over all `T` steps at once;
 //! * clipping and Adagrad are one fused loop over the parameters.
 //!
 //! Book: *Recurrent networks and BPTT → Speed*.
@@ -19,49 +19,63 @@ use crate::output::RecurrentModel;
 use crate::rnn_cell::RnnCell;
 use crate::train::{TrainConfig, check_ids};
 use crate::{Clip, LossScale};
-use foundations::{Error, Params, ParamsExt, ensure_finite};
+use foundations::{Error, ParamsExt, ensure_finite};
+use nalgebra::DMatrix;
 
 /// `y += a x`.
 #[inline]
 fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
     for (y, x) in y.iter_mut().zip(x) {
-        *y += a * x;
+        *y = x.mul_add(a, *y);
     }
 }
 
-/// `Σ a_i b_i` with eight independent partial sums, so the compiler can
-/// keep them in vector registers (a single running sum is a chain of
-/// dependent additions that cannot be vectorised).
+/// `y += A x` for a column-major `A` with `y.len()` rows, four columns per
+/// pass (so `y` is loaded and stored once per four columns), with fused
+/// multiply-adds.
 #[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
+fn gemv_acc(y: &mut [f64], a: &[f64], x: &[f64]) {
+    let m = y.len();
+    let mut blocks = a.chunks_exact(4 * m);
+    let mut j = 0;
+    for block in blocks.by_ref() {
+        let (c0, rest) = block.split_at(m);
+        let (c1, rest) = rest.split_at(m);
+        let (c2, c3) = rest.split_at(m);
+        let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
+        let cols = c0.iter().zip(c1).zip(c2).zip(c3);
+        for (y, (((a0, a1), a2), a3)) in y.iter_mut().zip(cols) {
+            *y = a3.mul_add(
+                x3,
+                a2.mul_add(x2, a1.mul_add(x1, a0.mul_add(x0, *y))),
+            );
         }
+        j += 4;
     }
-    let mut s = acc.iter().sum::<f64>();
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
+    for (k, col) in blocks.remainder().chunks_exact(m).enumerate() {
+        axpy(y, x[j + k], col);
     }
-    s
 }
 
 /// Preallocated buffers for forward + BPTT over chunks of up to `T`
 /// characters, and the gradients they produce.
 #[derive(Debug, Clone)]
 pub struct FastBptt {
-    n: usize,
-    v: usize,
-    /// `h^(0) … h^(T)`, one after the other (`(T + 1)·n`).
-    hs: Vec<f64>,
-    /// `ŷ^(1) … ŷ^(T)` (`T·V`).
-    ps: Vec<f64>,
-    dh: Vec<f64>,
+    t_max: usize,
+    /// `h^(0) … h^(T)` as the columns of an `n x (T + 1)` matrix.
+    hs: DMatrix<f64>,
+    /// The same, transposed: `(T + 1) x n`, for `∇V` and `∇W` as products.
+    hs_t: DMatrix<f64>,
+    /// `o^(t)`, then `ŷ^(t)`, then `∇o^(t) = ŷ^(t) − y^(t)` (`V x T`).
+    probs: DMatrix<f64>,
+    /// `Vᵀ ∇o^(t)` for every step (`n x T`).
+    d_ho: DMatrix<f64>,
+    /// `∇a^(t)` for every step (`n x T`).
+    d_a: DMatrix<f64>,
+    /// `Wᵀ` (`n x n`) and `Vᵀ` (`n x V`), copied once per call.
+    w_t: DMatrix<f64>,
+    v_t: DMatrix<f64>,
     dh_next: Vec<f64>,
-    da: Vec<f64>,
     /// The gradients of the last call, named like the model's parameters.
     pub grads: RecurrentModel<RnnCell>,
 }
@@ -72,25 +86,32 @@ impl FastBptt {
         let n = model.cell.w.nrows();
         let v = model.out.v.nrows();
         FastBptt {
-            n,
-            v,
-            hs: vec![0.0; (t_max + 1) * n],
-            ps: vec![0.0; t_max * v],
-            dh: vec![0.0; n],
+            t_max,
+            hs: DMatrix::zeros(n, t_max + 1),
+            hs_t: DMatrix::zeros(t_max + 1, n),
+            probs: DMatrix::zeros(v, t_max),
+            d_ho: DMatrix::zeros(n, t_max),
+            d_a: DMatrix::zeros(n, t_max),
+            w_t: DMatrix::zeros(n, n),
+            v_t: DMatrix::zeros(n, v),
             dh_next: vec![0.0; n],
-            da: vec![0.0; n],
             grads: model.zeros_like(),
         }
     }
 
     /// `h^(T)` of the last call.
     pub fn last_h(&self, t_steps: usize) -> &[f64] {
-        &self.hs[t_steps * self.n..(t_steps + 1) * self.n]
+        let n = self.hs.nrows();
+        &self.hs.as_slice()[t_steps * n..(t_steps + 1) * n]
     }
 
     /// The summed loss of predicting `targets` from `inputs` (ids) starting
-    /// from `h0`, and its gradients into `self.grads`. Nothing is checked
-    /// here beyond slice bounds: callers check ids and lengths once.
+    /// from `h0`, and its gradients into `self.grads`. Only the recurrence
+    /// is step by step (`W h^(t−1)` forward, `Wᵀ ∇a^(t)` backward); the
+    /// output layer and the weight gradients are matrix products over all
+    /// `T` steps at once, since they do not depend on each other across
+    /// time. Nothing is checked here beyond slice bounds: callers check ids
+    /// and lengths once.
     ///
     /// # Panics
     /// When the chunk is longer than the buffers or an id is out of range.
@@ -102,71 +123,76 @@ impl FastBptt {
         inputs: &[usize],
         targets: &[usize],
     ) -> f64 {
-        let (n, v, t_steps) = (self.n, self.v, inputs.len());
+        let t_steps = inputs.len();
+        assert!(t_steps <= self.t_max, "FastBptt::run: chunk too long");
+        let n = m.cell.w.nrows();
         let (w, u, b) = (m.cell.w.as_slice(), m.cell.u.as_slice(), &m.cell.b);
-        let (vm, c) = (m.out.v.as_slice(), m.out.c.as_slice());
-        self.hs[..n].copy_from_slice(h0);
+        // forward: h^(t) = tanh(W h^(t−1) + U[:, x^(t)] + b)
+        let hs = self.hs.as_mut_slice();
+        hs[..n].copy_from_slice(h0);
+        for (t, &x) in inputs.iter().enumerate() {
+            let (past, now) = hs.split_at_mut((t + 1) * n);
+            let h = &mut now[..n];
+            for ((h, b), u) in h.iter_mut().zip(b.iter()).zip(&u[x * n..]) {
+                *h = b + u;
+            }
+            gemv_acc(h, w, &past[t * n..]);
+            h.iter_mut().for_each(|a| *a = a.tanh());
+        }
+        self.hs.transpose_to(&mut self.hs_t);
+        // o^(t) = V h^(t) + c for every t at once; ŷ = softmax(o)
+        let mut o = self.probs.columns_mut(0, t_steps);
+        o.gemm(1.0, &m.out.v, &self.hs.columns(1, t_steps), 0.0);
         let mut loss = 0.0;
-        for t in 0..t_steps {
-            let (past, now) = self.hs.split_at_mut((t + 1) * n);
-            let (h_prev, h) = (&past[t * n..], &mut now[..n]);
-            // a = W h^(t−1) + U x^(t) + b, with U x^(t) = column x^(t) of U
-            let x = inputs[t];
-            for i in 0..n {
-                h[i] = b[i] + u[x * n + i];
-            }
-            for j in 0..n {
-                axpy(h, h_prev[j], &w[j * n..(j + 1) * n]);
-            }
-            h.iter_mut().for_each(|a| *a = a.tanh()); // h = tanh(a)
-            // o = V h + c, then ŷ = softmax(o)
-            let p = &mut self.ps[t * v..(t + 1) * v];
-            p.copy_from_slice(c);
-            for j in 0..n {
-                axpy(p, h[j], &vm[j * v..(j + 1) * v]);
-            }
-            let max = p.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        for (t, mut p) in o.column_iter_mut().enumerate() {
+            p += &m.out.c;
+            let max = p.max();
             let mut sum = 0.0;
-            for o in p.iter_mut() {
+            p.apply(|o| {
                 *o = (*o - max).exp();
                 sum += *o;
-            }
-            p.iter_mut().for_each(|o| *o /= sum);
+            });
+            p /= sum;
             loss -= p[targets[t]].ln();
+            p[targets[t]] -= 1.0; // ∇o^(t) = ŷ^(t) − y^(t)
         }
+        let d_o = self.probs.columns(0, t_steps);
         let g = &mut self.grads;
-        g.visit_mut(&mut |_, m| m.fill(0.0));
-        let (dw, du) = (g.cell.w.as_mut_slice(), g.cell.u.as_mut_slice());
-        let db = g.cell.b.as_mut_slice();
-        let (dv, dc) = (g.out.v.as_mut_slice(), g.out.c.as_mut_slice());
-        self.dh_next.fill(0.0);
-        for t in (0..t_steps).rev() {
-            let h = &self.hs[(t + 1) * n..(t + 2) * n];
-            let h_prev = &self.hs[t * n..(t + 1) * n];
-            // ∇o = ŷ − y (ps is not needed again: use it in place)
-            let dy = &mut self.ps[t * v..(t + 1) * v];
-            dy[targets[t]] -= 1.0;
-            axpy(dc, 1.0, dy);
-            // ∇V += ∇o hᵀ and ∇h = Vᵀ ∇o + ∇h_next, column by column
-            for j in 0..n {
-                let col = j * v..(j + 1) * v;
-                axpy(&mut dv[col.clone()], h[j], dy);
-                self.dh[j] = self.dh_next[j] + dot(&vm[col], dy);
-            }
-            // ∇a = (1 − h²) ⊙ ∇h; ∇b += ∇a; ∇U[:, x] += ∇a
-            let x = inputs[t];
-            for i in 0..n {
-                self.da[i] = (1.0 - h[i] * h[i]) * self.dh[i];
-            }
-            axpy(db, 1.0, &self.da);
-            axpy(&mut du[x * n..(x + 1) * n], 1.0, &self.da);
-            // ∇W += ∇a h^(t−1)ᵀ and ∇h_next = Wᵀ ∇a, column by column
-            for j in 0..n {
-                let col = j * n..(j + 1) * n;
-                axpy(&mut dw[col.clone()], h_prev[j], &self.da);
-                self.dh_next[j] = dot(&w[col], &self.da);
-            }
+        // ∇c = Σ_t ∇o^(t), ∇V = Σ_t ∇o^(t) h^(t)ᵀ, and Vᵀ ∇o^(t) for all t
+        g.out.c.fill(0.0);
+        for col in d_o.column_iter() {
+            g.out.c += col;
         }
+        g.out.v.gemm(1.0, &d_o, &self.hs_t.rows(1, t_steps), 0.0);
+        m.out.v.transpose_to(&mut self.v_t);
+        let mut d_ho = self.d_ho.columns_mut(0, t_steps);
+        d_ho.gemm(1.0, &self.v_t, &d_o, 0.0);
+        // the recurrence, backwards: ∇a^(t) = (1 − h²) ⊙ (Vᵀ∇o^(t) + Wᵀ∇a^(t+1))
+        m.cell.w.transpose_to(&mut self.w_t);
+        g.cell.u.fill(0.0);
+        self.dh_next.fill(0.0);
+        let (hs, d_ho) = (self.hs.as_slice(), self.d_ho.as_slice());
+        let (d_a, w_t) = (self.d_a.as_mut_slice(), self.w_t.as_slice());
+        let du = g.cell.u.as_mut_slice();
+        for t in (0..t_steps).rev() {
+            let h = &hs[(t + 1) * n..(t + 2) * n];
+            let da = &mut d_a[t * n..(t + 1) * n];
+            let dho = &d_ho[t * n..(t + 1) * n];
+            for i in 0..n {
+                da[i] = (1.0 - h[i] * h[i]) * (dho[i] + self.dh_next[i]);
+            }
+            // ∇U[:, x^(t)] += ∇a^(t): the one column x^(t) selects
+            axpy(&mut du[inputs[t] * n..(inputs[t] + 1) * n], 1.0, da);
+            self.dh_next.fill(0.0);
+            gemv_acc(&mut self.dh_next, w_t, da); // Wᵀ ∇a^(t)
+        }
+        // ∇b = Σ_t ∇a^(t), ∇W = Σ_t ∇a^(t) h^(t−1)ᵀ
+        let d_a = self.d_a.columns(0, t_steps);
+        g.cell.b.fill(0.0);
+        for col in d_a.column_iter() {
+            g.cell.b += col;
+        }
+        g.cell.w.gemm(1.0, &d_a, &self.hs_t.rows(0, t_steps), 0.0);
         loss
     }
     // ANCHOR_END: fast_bptt
