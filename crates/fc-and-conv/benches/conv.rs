@@ -37,6 +37,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("conv_8x3x32x32_k16_f5");
     group.throughput(Throughput::Elements(flops(&conv, x.len())));
+    group.sample_size(20);
     group.bench_function("naive", |b| {
         b.iter(|| {
             let (y, cache) = conv.forward_naive(black_box(&x));

@@ -269,7 +269,7 @@ impl Conv {
                 .copy_from(g.as_matrix());
         }
         // forward: Y = W_col · X_col + b 1ᵀ
-        let d_w = &d_y * cache.x_cols.transpose(); // dW_col = dY X_colᵀ
+        let d_w = &d_y * transposed(&cache.x_cols); // dW_col = dY X_colᵀ
         // db = dY 1
         let d_b = DMatrix::from_column_slice(k, 1, d_y.column_sum().as_slice());
         let d_cols = self.params.filter_matrix().transpose() * &d_y;
@@ -395,4 +395,20 @@ impl Conv {
         // END SOLUTION
         // ANCHOR_END: backward_naive
     }
+}
+
+/// `mᵀ` as a view (swapped strides), so the matrix product reads `m` in
+/// place instead of copying it.
+fn transposed(
+    m: &DMatrix<f64>,
+) -> nalgebra::DMatrixView<'_, f64, nalgebra::Dyn, nalgebra::Dyn> {
+    use nalgebra::Dyn;
+    let (r, c) = m.shape();
+    nalgebra::DMatrixView::from_slice_with_strides_generic(
+        m.as_slice(),
+        Dyn(c),
+        Dyn(r),
+        Dyn(r),
+        Dyn(1),
+    )
 }
