@@ -30,6 +30,27 @@ impl Activation {
         }
     }
 
+    /// `(φ(z), φ'(z))` with one `tanh`: what a fused forward keeps.
+    pub fn apply_with_derivative(self, z: f64) -> (f64, f64) {
+        match self {
+            Activation::Relu => {
+                if z > 0.0 {
+                    (z, 1.0)
+                } else {
+                    (0.0, 0.0)
+                }
+            }
+            Activation::Gelu => {
+                let th = (GELU_C * (z + 0.044715 * z * z * z)).tanh();
+                let du = GELU_C * (1.0 + 3.0 * 0.044715 * z * z);
+                (
+                    0.5 * z * (1.0 + th),
+                    0.5 * (1.0 + th) + 0.5 * z * (1.0 - th * th) * du,
+                )
+            }
+        }
+    }
+
     /// `φ'(z)` (ReLU's kink at 0 gets 0).
     pub fn derivative(self, z: f64) -> f64 {
         match self {

@@ -9,12 +9,13 @@ use crate::attention::{
     Mask, softmax_backward_in_place, softmax_columns_in_place,
 };
 use crate::encoder_layer::{EncoderLayer, Norm};
-use crate::feed_forward::{Activation, row_sums};
+use crate::feed_forward::row_sums;
 use crate::layer_norm::{EPS, LayerNorm, backward_fast};
 use crate::model::Gpt;
 use crate::positional::Positional;
 use foundations::softmax::{Reduction, cross_entropy, softmax_columns};
 use foundations::{DMatrix, ParamsExt, Rng};
+use nalgebra::{Dyn, Matrix, MatrixView, Storage, StorageMut};
 use rand::Rng as _;
 
 struct Ln {
@@ -56,8 +57,70 @@ struct Block {
     concat: DMatrix<f64>,
     ln2: Ln,
     n2: DMatrix<f64>,
-    z_ff: DMatrix<f64>,
+    /// `φ'(z)` of the feed-forward network, kept from the forward pass.
+    d_phi: DMatrix<f64>,
     h_ff: DMatrix<f64>,
+}
+
+/// The transpose of the `rows x cols` block at `(row0, col0)` of a
+/// column-major matrix with `ld` rows, as a view: no copy, the matrix
+/// product reads it with swapped strides.
+fn tr_block(
+    m: &DMatrix<f64>,
+    row0: usize,
+    col0: usize,
+    rows: usize,
+    cols: usize,
+) -> MatrixView<'_, f64, Dyn, Dyn, Dyn, Dyn> {
+    let ld = m.nrows();
+    MatrixView::from_slice_with_strides_generic(
+        &m.as_slice()[col0 * ld + row0..],
+        Dyn(cols),
+        Dyn(rows),
+        Dyn(ld),
+        Dyn(1),
+    )
+}
+
+/// `c = α a b + β c`. Transposed views go straight to the blocked matrix
+/// product when every side exceeds nalgebra's small-size threshold (5);
+/// below it nalgebra's fallback loop does not handle swapped strides, so
+/// small operands are copied to contiguous matrices first.
+fn mm<SA, SB, SC>(
+    c: &mut Matrix<f64, Dyn, Dyn, SC>,
+    alpha: f64,
+    a: &Matrix<f64, Dyn, Dyn, SA>,
+    b: &Matrix<f64, Dyn, Dyn, SB>,
+    beta: f64,
+) where
+    SA: Storage<f64, Dyn, Dyn>,
+    SB: Storage<f64, Dyn, Dyn>,
+    SC: StorageMut<f64, Dyn, Dyn>,
+{
+    if a.nrows().min(a.ncols()).min(b.ncols()) > 5 {
+        c.gemm(alpha, a, b, beta);
+    } else {
+        c.gemm(alpha, &a.clone_owned(), &b.clone_owned(), beta);
+    }
+}
+
+/// `a b` into a new matrix, through [`mm`].
+fn mul<SA, SB>(
+    a: &Matrix<f64, Dyn, Dyn, SA>,
+    b: &Matrix<f64, Dyn, Dyn, SB>,
+) -> DMatrix<f64>
+where
+    SA: Storage<f64, Dyn, Dyn>,
+    SB: Storage<f64, Dyn, Dyn>,
+{
+    let mut c = DMatrix::zeros(a.nrows(), b.ncols());
+    mm(&mut c, 1.0, a, b, 0.0);
+    c
+}
+
+/// `mᵀ` as a view.
+fn tr(m: &DMatrix<f64>) -> MatrixView<'_, f64, Dyn, Dyn, Dyn, Dyn> {
+    tr_block(m, 0, 0, m.nrows(), m.ncols())
 }
 
 fn stacked_qkv(b: &EncoderLayer) -> DMatrix<f64> {
@@ -69,6 +132,7 @@ fn stacked_qkv(b: &EncoderLayer) -> DMatrix<f64> {
     w
 }
 
+// ANCHOR: block_forward
 fn block_forward(
     blk: &EncoderLayer,
     x: &DMatrix<f64>,
@@ -85,43 +149,41 @@ fn block_forward(
     for s in 0..seqs {
         for m in 0..heads {
             let q = qkv.view((m * dk, s * t), (dk, t));
-            let k = qkv.view((d + m * dk, s * t), (dk, t));
+            let k_t = tr_block(&qkv, d + m * dk, s * t, dk, t);
             let v = qkv.view((2 * d + m * dk, s * t), (dk, t));
-            let mut a = k.tr_mul(&q) * scale;
+            let mut a = DMatrix::zeros(t, t);
+            mm(&mut a, scale, &k_t, &q, 0.0); // S = KᵀQ/√d_k
             softmax_columns_in_place(&mut a, Mask::Causal);
-            concat
-                .view_mut((m * dk, s * t), (dk, t))
-                .copy_from(&(v * &a));
+            let mut y = concat.view_mut((m * dk, s * t), (dk, t));
+            mm(&mut y, 1.0, &v, &a, 0.0); // Y_m = V_m A
             a_all.push(a);
         }
     }
-    let mut z = &blk.attn.w_o * &concat;
-    z += x; // z = x + W_O concat
+    let mut z = x.clone();
+    z.gemm(1.0, &blk.attn.w_o, &concat, 1.0); // z = x + W_O concat
     let (n2, ln2) = ln_forward(&blk.ln2, &z);
-    let mut z_ff = &blk.ffn.w1 * &n2;
+    let mut h_ff = &blk.ffn.w1 * &n2;
     let act = blk.ffn.activation;
     let b1 = blk.ffn.b1.as_slice();
-    let mut h_ff = z_ff.clone();
+    let mut d_phi = DMatrix::zeros(h_ff.nrows(), h_ff.ncols());
     let dff = b1.len();
-    for (zc, hc) in z_ff
+    for (hc, dc) in h_ff
         .as_mut_slice()
         .chunks_exact_mut(dff)
-        .zip(h_ff.as_mut_slice().chunks_exact_mut(dff))
+        .zip(d_phi.as_mut_slice().chunks_exact_mut(dff))
     {
         for k in 0..dff {
-            zc[k] += b1[k];
-            hc[k] = act.apply(zc[k]);
+            let (f, df) = act.apply_with_derivative(hc[k] + b1[k]);
+            hc[k] = f; // h = φ(W_1 n₂ + b_1)
+            dc[k] = df;
         }
     }
-    let mut y = &blk.ffn.w2 * &h_ff;
+    let mut y = z; // y = z + W_2 h + b_2
+    y.gemm(1.0, &blk.ffn.w2, &h_ff, 1.0);
     let b2 = blk.ffn.b2.as_slice();
-    for (yc, zc) in y
-        .as_mut_slice()
-        .chunks_exact_mut(d)
-        .zip(z.as_slice().chunks_exact(d))
-    {
+    for yc in y.as_mut_slice().chunks_exact_mut(d) {
         for k in 0..d {
-            yc[k] += b2[k] + zc[k]; // y = z + W_2 h + b_2
+            yc[k] += b2[k];
         }
     }
     let cache = Block {
@@ -132,12 +194,14 @@ fn block_forward(
         concat,
         ln2,
         n2,
-        z_ff,
+        d_phi,
         h_ff,
     };
     (y, cache)
 }
+// ANCHOR_END: block_forward
 
+// ANCHOR: block_backward
 fn block_backward(
     blk: &EncoderLayer,
     c: &Block,
@@ -150,14 +214,13 @@ fn block_backward(
     let (heads, dk) = (blk.attn.heads, blk.attn.head_size());
     let scale = 1.0 / (dk as f64).sqrt();
     // y = z + W_2 φ(W_1 n₂ + b_1) + b_2
-    g.ffn.w2 += d_y * c.h_ff.transpose();
+    mm(&mut g.ffn.w2, 1.0, d_y, &tr(&c.h_ff), 1.0);
     g.ffn.b2 += row_sums(d_y);
-    let mut d_z_ff = blk.ffn.w2.tr_mul(d_y);
-    let act: Activation = blk.ffn.activation;
-    d_z_ff.zip_apply(&c.z_ff, |dz, z| *dz *= act.derivative(z));
-    g.ffn.w1 += &d_z_ff * c.n2.transpose();
+    let mut d_z_ff = mul(&tr(&blk.ffn.w2), d_y);
+    d_z_ff.component_mul_assign(&c.d_phi);
+    mm(&mut g.ffn.w1, 1.0, &d_z_ff, &tr(&c.n2), 1.0);
     g.ffn.b1 += row_sums(&d_z_ff);
-    let d_n2 = blk.ffn.w1.tr_mul(&d_z_ff);
+    let d_n2 = mul(&tr(&blk.ffn.w1), &d_z_ff);
     // n₂ = LN₂(z)
     let mut d_z = backward_fast(
         &blk.ln2.gamma,
@@ -168,35 +231,36 @@ fn block_backward(
     );
     d_z += d_y;
     // z = x + W_O concat
-    g.attn.w_o += &d_z * c.concat.transpose();
-    let d_concat = blk.attn.w_o.tr_mul(&d_z);
+    mm(&mut g.attn.w_o, 1.0, &d_z, &tr(&c.concat), 1.0);
+    let d_concat = mul(&tr(&blk.attn.w_o), &d_z);
     let mut d_qkv = DMatrix::zeros(3 * d, seqs * t);
+    let mut d_s = DMatrix::zeros(t, t);
     for s in 0..seqs {
         for m in 0..heads {
             let a = &c.a[s * heads + m];
             let q = c.qkv.view((m * dk, s * t), (dk, t));
             let k = c.qkv.view((d + m * dk, s * t), (dk, t));
-            let v = c.qkv.view((2 * d + m * dk, s * t), (dk, t));
+            let v_t = tr_block(&c.qkv, 2 * d + m * dk, s * t, dk, t);
             let d_yh = d_concat.view((m * dk, s * t), (dk, t));
-            let d_v = d_yh * a.transpose(); // Y = V A
-            let mut d_s = v.tr_mul(&d_yh);
-            softmax_backward_in_place(&mut d_s, a);
-            d_s *= scale; // S = KᵀQ/√d_k
-            let d_q = k * &d_s;
-            let d_k = q * d_s.transpose();
-            d_qkv.view_mut((m * dk, s * t), (dk, t)).copy_from(&d_q);
-            d_qkv.view_mut((d + m * dk, s * t), (dk, t)).copy_from(&d_k);
-            d_qkv
-                .view_mut((2 * d + m * dk, s * t), (dk, t))
-                .copy_from(&d_v);
+            // Y = V A
+            let mut d_v = d_qkv.view_mut((2 * d + m * dk, s * t), (dk, t));
+            mm(&mut d_v, 1.0, &d_yh, &tr(a), 0.0);
+            mm(&mut d_s, 1.0, &v_t, &d_yh, 0.0);
+            softmax_backward_in_place(&mut d_s, a); // A = softmax(S)
+            // S = KᵀQ/√d_k
+            let mut d_q = d_qkv.view_mut((m * dk, s * t), (dk, t));
+            mm(&mut d_q, scale, &k, &d_s, 0.0);
+            let mut d_k = d_qkv.view_mut((d + m * dk, s * t), (dk, t));
+            mm(&mut d_k, scale, &q, &tr(&d_s), 0.0);
         }
     }
     // [Q; K; V] = W_QKV n₁
-    let d_w = &d_qkv * c.n1.transpose();
+    let d_w = mul(&d_qkv, &tr(&c.n1));
     g.attn.w_q += d_w.rows(0, d);
     g.attn.w_k += d_w.rows(d, d);
     g.attn.w_v += d_w.rows(2 * d, d);
-    let d_n1 = stacked_qkv(blk).tr_mul(&d_qkv);
+    let w_qkv = stacked_qkv(blk);
+    let d_n1 = mul(&tr(&w_qkv), &d_qkv);
     // n₁ = LN₁(x)
     let mut d_x = backward_fast(
         &blk.ln1.gamma,
@@ -208,6 +272,7 @@ fn block_backward(
     d_x += d_z;
     d_x
 }
+// ANCHOR_END: block_backward
 
 fn check_engine(model: &Gpt) {
     assert!(
@@ -375,8 +440,8 @@ pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
     }
     loss /= n;
     let mut g = model.zeros_like();
-    g.w_out = &d_logits * z.transpose();
-    let d_z = model.w_out.tr_mul(&d_logits);
+    g.w_out = mul(&d_logits, &tr(&z));
+    let d_z = mul(&tr(&model.w_out), &d_logits);
     let mut d_h = backward_fast(
         &model.ln_f.gamma,
         &lnf.x_hat,

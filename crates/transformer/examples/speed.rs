@@ -1,0 +1,135 @@
+//! One training step of the tiny GPT, the Rust engine against the numpy
+//! reference in `benches/gpt_numpy.py` on the same weights and batch.
+//!
+//! cargo build --release -p transformer --example speed
+//! OPENBLAS_NUM_THREADS=1 ./target/release/examples/speed
+//!
+//! Writes `book/src/figures/transformer-speed.md` (needs python3 + numpy).
+
+use clap::Parser;
+use datasets::text::Vocab;
+use foundations::figures::figure_path;
+use foundations::rng;
+use std::process::Command;
+use std::time::Instant;
+use transformer::{
+    Activation, Config, Gpt, Norm, PositionKind, gpt, serialize,
+};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Timed steps (the median is reported).
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Sequences per batch, B.
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Context length, T.
+    #[arg(long, default_value_t = 64)]
+    context: usize,
+    /// Blocks, N.
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    /// Width d.
+    #[arg(long, default_value_t = 64)]
+    d: usize,
+    /// Skip numpy.
+    #[arg(long)]
+    no_numpy: bool,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let text = datasets::sonnets();
+    let vocab = Vocab::from_text(text)?;
+    let ids = vocab.encode(text)?;
+    let (b, t) = (args.batch, args.context);
+    let config = Config {
+        vocab: vocab.len(),
+        d: args.d,
+        heads: 4,
+        layers: args.layers,
+        d_ff: 4 * args.d,
+        max_len: t,
+        norm: Norm::Pre,
+        positions: PositionKind::Sinusoidal,
+        activation: Activation::Gelu,
+    };
+    let model = Gpt::new(config, &mut rng(1))?;
+    let batch: Vec<Vec<usize>> = (0..b)
+        .map(|s| ids[s * 5000..s * 5000 + t + 1].to_vec())
+        .collect();
+    let (loss, _) = gpt::loss_and_grads(&model, &batch);
+    let mut times = Vec::new();
+    for _ in 0..args.steps {
+        let start = Instant::now();
+        std::hint::black_box(gpt::loss_and_grads(&model, &batch));
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let rust = median(times);
+    let tokens = (b * t) as f64;
+    println!(
+        "rust  loss {loss:.12} tokens/s {:.0} ms/step {:.2}",
+        tokens / rust,
+        1000.0 * rust
+    );
+    if args.no_numpy {
+        return Ok(());
+    }
+    let path = "target/transformer-speed-model.json";
+    std::fs::write(path, serialize::to_json(&model))?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gpt_numpy.py");
+    let out = Command::new("python3")
+        .args([script, path, "--batch", &b.to_string()])
+        .args([
+            "--context",
+            &t.to_string(),
+            "--steps",
+            &args.steps.to_string(),
+        ])
+        .output()?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+    }
+    let line = String::from_utf8(out.stdout)?;
+    println!("{}", line.trim());
+    let field = |key: &str| -> f64 {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let i = w.iter().position(|x| *x == key).expect("numpy output");
+        w[i + 1].parse().expect("a number")
+    };
+    let (np_loss, np_ms) = (field("loss"), field("ms/step"));
+    assert!(
+        (np_loss - loss).abs() < 1e-9,
+        "numpy's loss {np_loss} differs from Rust's {loss}"
+    );
+    let threads =
+        std::env::var("OPENBLAS_NUM_THREADS").unwrap_or("(default)".into());
+    let table = format!(
+        "| one training step (forward + backward), B = {b}, T = {t}, \
+         d = {}, N = {} | ms / step | tokens / s |\n\
+         |---|---:|---:|\n\
+         | Rust engine (`gpt::loss_and_grads`, one thread) | {:.1} | {:.0} |\n\
+         | numpy (`benches/gpt_numpy.py`, OPENBLAS_NUM_THREADS = {threads}) \
+         | {:.1} | {:.0} |\n\n\
+         Both compute the loss {loss:.6} on the same weights and batch; the \
+         engine is {:.1}x numpy's speed (median of {} steps).\n",
+        args.d,
+        args.layers,
+        1000.0 * rust,
+        tokens / rust,
+        np_ms,
+        tokens / (np_ms / 1000.0),
+        np_ms / 1000.0 / rust,
+        args.steps,
+    );
+    let dir = env!("CARGO_MANIFEST_DIR");
+    std::fs::write(figure_path(dir, "transformer-speed.md"), &table)?;
+    print!("{table}");
+    Ok(())
+}
