@@ -147,7 +147,7 @@ fn main() -> Res<()> {
             &root,
             f,
             (x + 2 * cell, row_y(0) + 2 * cell),
-            2 * cell / 2 * 2,
+            2 * cell,
             |v| signed(v, 2.0),
         )?;
         draw_matrix(&root, &maps[0].slice(k), (x, row_y(1)), cell, |v| {
@@ -159,7 +159,7 @@ fn main() -> Res<()> {
     }
     root.draw(&Text::new(
         format!("red > 0, blue < 0; maps share one scale (±{scale:.2})"),
-        (20, height as i32 - 22),
+        (20, height - 22),
         font,
     ))?;
     root.present()?;
