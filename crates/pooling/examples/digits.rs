@@ -123,6 +123,30 @@ fn main() -> Res<()> {
     );
 
     if !args.no_figures {
+        let final_train = accuracy(&net.predict(&x_train), &y_train);
+        let results = format!(
+            "| | |\n|---|---|\n\
+             | training / test images | {} / {} |\n\
+             | parameters | {} |\n\
+             | epochs x minibatch | {} x {} (Adam, learning rate {}) |\n\
+             | final training loss | {:.4} |\n\
+             | training accuracy | {:.2}% |\n\
+             | **test accuracy** | **{:.2}%** ({} of {} wrong) |\n\
+             | training time | {seconds:.1} s ({:.0} images/s) |\n",
+            x_train.len(),
+            x_test.len(),
+            foundations::ParamsExt::num_params(&net.params()),
+            args.epochs,
+            args.batch,
+            args.lr,
+            losses.last().map_or(f64::NAN, |l| l.1),
+            100.0 * final_train,
+            100.0 * final_test,
+            ((1.0 - final_test) * x_test.len() as f64).round(),
+            x_test.len(),
+            (args.epochs * x_train.len()) as f64 / seconds,
+        );
+        std::fs::write(path("pooling-results.md"), results)?;
         figures(&net, &losses, &train_acc, &test_acc, &x_test, &y_test, &log)?;
     }
     Ok(())

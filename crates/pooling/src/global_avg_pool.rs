@@ -103,7 +103,9 @@ mod tests {
     fn forward_is_the_mean_of_each_slice() {
         let s = Shape::new(3, 2, 5);
         let x = Volume::from_fn(s, |c, i, j| (c * 10 + i * 5 + j) as f64);
-        let (y, _) = GlobalAvgPool::new(s).unwrap().forward(&[x.clone()]);
+        let (y, _) = GlobalAvgPool::new(s)
+            .unwrap()
+            .forward(std::slice::from_ref(&x));
         for c in 0..3 {
             let mean = x.slice(c).mean();
             assert!((y[0][(c, 0, 0)] - mean).abs() < 1e-12);
@@ -125,14 +127,14 @@ mod tests {
             1,
             foundations::init::uniform(2, 1, 1.0, &mut r),
         );
-        let (_, cache) = g.forward(&[x.clone()]);
-        let dx = g.backward(&cache, &[up.clone()]);
+        let (_, cache) = g.forward(std::slice::from_ref(&x));
+        let dx = g.backward(&cache, std::slice::from_ref(&up));
         assert_gradients(
             "global_avg_pool::backward",
             &Named("x", x),
             &Named("x", dx[0].clone()),
             |p| {
-                let (y, _) = g.forward(&[p.1.clone()]);
+                let (y, _) = g.forward(std::slice::from_ref(&p.1));
                 y[0].as_matrix().dot(up.as_matrix())
             },
         );

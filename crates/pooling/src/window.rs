@@ -53,7 +53,7 @@ impl Window {
             ));
         }
         for (axis, n) in [("height", h), ("width", w)] {
-            if (n - f) % s != 0 {
+            if !(n - f).is_multiple_of(s) {
                 return Err(Error::config(
                     layer,
                     format!(
