@@ -398,6 +398,49 @@ pub fn replace_site(
     text
 }
 
+/// Puts the stub of exercise `id` back in `src` (a student file): the code
+/// after its `// EXERCISE <id>` line up to the function's end is replaced.
+/// Returns the new text and the code that was removed.
+pub fn restub(
+    src: &str,
+    id: &str,
+    exercise: &Exercise,
+) -> Result<Option<(String, String)>, String> {
+    let sites = find_stub_sites(src)?;
+    let Some(site) = sites.iter().find(|s| s.id == id) else {
+        return Ok(None);
+    };
+    let starts = line_starts(src);
+    let fns = rustsrc::functions(src);
+    let Some(f) = rustsrc::enclosing_fn(&fns, starts[site.line]) else {
+        return Err(format!("exercise {id} is not inside a function"));
+    };
+    let mut unused = rustsrc::param_names(src, f);
+    unused.extend(unused_lets(&src[f.open + 1..starts[site.line]]));
+    let keep = |prefix: &str| -> Vec<String> {
+        site.body
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_string)
+            .collect()
+    };
+    let line = src.lines().nth(site.line).unwrap_or("");
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let stub = stub_lines(
+        id,
+        indent,
+        &unused,
+        &keep("// ANCHOR: "),
+        &keep("// ANCHOR_END: "),
+        exercise,
+    );
+    Ok(Some((
+        replace_site(src, site, &stub[1..]),
+        site.body.clone(),
+    )))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -492,6 +535,10 @@ layer — book: fc-and-conv/affine.md#backward\")
         let again = find_stub_sites(&edited).unwrap();
         assert!(!is_untouched_stub(&again[1].body, "free-fn"));
         assert!(edited.ends_with("    t + 1\n}\n"), "{edited}");
+        let (back, removed) = restub(&edited, "free-fn", &b).unwrap().unwrap();
+        assert_eq!(back, out);
+        assert_eq!(removed, "    t + 1\n");
+        assert!(restub(&edited, "nope", &b).unwrap().is_none());
     }
 
     #[test]

@@ -21,11 +21,19 @@ mod mathml_guard;
 mod serve;
 // Used by the exercise subcommands and the book tooling as they land.
 #[allow(dead_code)]
-pub mod manifest;
-#[allow(dead_code)]
 mod exercise;
 #[allow(dead_code)]
+pub mod manifest;
+#[allow(dead_code)]
 mod rustsrc;
+mod grade;
+mod hint;
+mod progress;
+mod reset;
+mod runner;
+mod student;
+#[cfg(test)]
+mod testutil;
 mod workspace;
 
 #[derive(Debug, Parser)]
@@ -44,6 +52,17 @@ enum Command {
     Figures(figures::Args),
     /// Build the book (math as MathML, offline), and serve or open it.
     Book(book::Args),
+    /// Write the student version: every exercise a `todo!()`, hidden tests
+    /// left out, `--reveal` topics keeping their solutions.
+    Student(student::Args),
+    /// Run the graded tests: a score table and Gradescope's results.json.
+    Grade(grade::Args),
+    /// Every exercise: done, failing or not started.
+    Progress(progress::Args),
+    /// An exercise's hint, book section and test command.
+    Hint(hint::Args),
+    /// Put an exercise's stub back (your code is saved under target/).
+    Reset(reset::Args),
     /// (Used by `book`: the mdBook preprocessor that keeps MathML intact.)
     #[command(hide = true, name = "mdbook-mathml-guard")]
     MdbookMathmlGuard {
@@ -58,6 +77,11 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Figures(args) => figures::run(&args),
         Command::Book(args) => book::run(&args),
+        Command::Student(args) => student::run(&args),
+        Command::Grade(args) => grade::run(&args),
+        Command::Progress(args) => progress::run(&args),
+        Command::Hint(args) => hint::run(&args),
+        Command::Reset(args) => reset::run(&args),
         Command::MdbookMathmlGuard { args } => mathml_guard::run(&args),
     };
     match result {

@@ -109,10 +109,11 @@ fn raw_string_len(b: &[u8]) -> Option<usize> {
     }
     j += 1;
     while j < b.len() {
-        if b[j] == b'"' && b[j + 1..].iter().take(hashes).all(|&h| h == b'#') {
-            if b.len() >= j + 1 + hashes {
-                return Some(j + 1 + hashes);
-            }
+        if b[j] == b'"'
+            && b[j + 1..].iter().take(hashes).all(|&h| h == b'#')
+            && b.len() >= j + 1 + hashes
+        {
+            return Some(j + 1 + hashes);
         }
         j += 1;
     }

@@ -1,0 +1,431 @@
+//! Building and running a topic's graded test binaries, and reading
+//! libtest's text output (stable Rust has no JSON test output).
+//!
+//! The test binaries are built with `cargo test --no-run
+//! --message-format=json` (which names each executable) and then run
+//! directly with a time limit, so only their stdout is parsed: what a test
+//! prints on stderr, and cargo's own messages, never change a grade.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The result of one test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Full libtest name (`affine_backward::dw_matches_numeric_gradient`).
+    pub name: String,
+    /// Passed (an ignored test counts as not passed).
+    pub passed: bool,
+    /// What the failure printed (panic message, captured output).
+    pub output: String,
+}
+
+/// One test binary (`graded`, `hidden_extra`) of a topic.
+#[derive(Debug, Clone)]
+pub struct TargetRun {
+    /// The test target's name (the file stem).
+    pub target: String,
+    /// Every test the binary lists, with its outcome.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// All graded test targets of a topic and how they ran.
+#[derive(Debug, Clone)]
+pub struct TopicRun {
+    /// The topic crate.
+    pub topic: String,
+    /// The targets, `graded` first.
+    pub targets: Vec<TargetRun>,
+    /// Why nothing could run (compile error), if so.
+    pub error: Option<String>,
+    /// Wall time of build and run.
+    pub seconds: f64,
+}
+
+impl TopicRun {
+    /// Every outcome with its target.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&str, &Outcome)> {
+        self.targets
+            .iter()
+            .flat_map(|t| t.outcomes.iter().map(|o| (t.target.as_str(), o)))
+    }
+}
+
+/// Options for [`run_topic`].
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `CARGO_TARGET_DIR` (default: cargo's own choice).
+    pub target_dir: Option<PathBuf>,
+    /// Time limit per test binary.
+    pub timeout: Duration,
+    /// Also run `hidden_*.rs`.
+    pub hidden: bool,
+    /// Echo cargo's build output (stderr) while building.
+    pub verbose: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            target_dir: None,
+            timeout: Duration::from_secs(600),
+            hidden: true,
+            verbose: false,
+        }
+    }
+}
+
+/// The graded test targets of a topic: `graded` then `hidden_*` (sorted).
+pub fn test_targets(root: &Path, topic: &str, hidden: bool) -> Vec<String> {
+    let dir = root.join("crates").join(topic).join("tests");
+    let mut hid: Vec<String> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".rs")?.to_string();
+            stem.starts_with("hidden_").then_some(stem)
+        })
+        .collect();
+    hid.sort();
+    let mut out = Vec::new();
+    if dir.join("graded.rs").exists() {
+        out.push("graded".to_string());
+    }
+    if hidden {
+        out.extend(hid);
+    }
+    out
+}
+
+/// Builds and runs the graded tests of `topic` in the workspace at `root`.
+pub fn run_topic(
+    root: &Path,
+    topic: &str,
+    opts: &RunOptions,
+) -> Result<TopicRun, String> {
+    let start = Instant::now();
+    let targets = test_targets(root, topic, opts.hidden);
+    if targets.is_empty() {
+        return Err(format!(
+            "crates/{topic}/tests/graded.rs does not exist (no graded tests)"
+        ));
+    }
+    let exes = match build(root, topic, &targets, opts) {
+        Ok(e) => e,
+        Err(err) => {
+            return Ok(TopicRun {
+                topic: topic.to_string(),
+                targets: Vec::new(),
+                error: Some(err),
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+    };
+    let crate_dir = root.join("crates").join(topic);
+    let mut runs = Vec::new();
+    for t in &targets {
+        let Some(exe) = exes.get(t) else {
+            return Err(format!("cargo built no test binary for {topic}/{t}"));
+        };
+        runs.push(run_binary(exe, t, &crate_dir, opts.timeout)?);
+    }
+    Ok(TopicRun {
+        topic: topic.to_string(),
+        targets: runs,
+        error: None,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// `cargo test -p topic --test … --no-run`: the executables by target name,
+/// or the compiler's first errors.
+fn build(
+    root: &Path,
+    topic: &str,
+    targets: &[String],
+    opts: &RunOptions,
+) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    c.current_dir(root).args([
+        "test",
+        "--no-run",
+        "--message-format=json",
+        "-p",
+        topic,
+    ]);
+    for t in targets {
+        c.args(["--test", t]);
+    }
+    if let Some(dir) = &opts.target_dir {
+        c.env("CARGO_TARGET_DIR", dir);
+    }
+    c.stdout(Stdio::piped());
+    c.stderr(if opts.verbose {
+        Stdio::inherit()
+    } else {
+        Stdio::piped()
+    });
+    let out = c.output().map_err(|e| format!("cargo: {e}"))?;
+    let mut exes = BTreeMap::new();
+    let mut errors = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        match v["reason"].as_str() {
+            Some("compiler-artifact") if v["profile"]["test"] == true => {
+                if let (Some(name), Some(exe)) =
+                    (v["target"]["name"].as_str(), v["executable"].as_str())
+                {
+                    exes.insert(name.to_string(), PathBuf::from(exe));
+                }
+            }
+            Some("compiler-message")
+                if v["message"]["level"] == "error" && errors.len() < 3 =>
+            {
+                if let Some(r) = v["message"]["rendered"].as_str() {
+                    errors.push(r.trim_end().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if out.status.success() {
+        return Ok(exes);
+    }
+    if errors.is_empty() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+        errors.push(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+    }
+    Err(format!(
+        "crates/{topic} does not compile:\n{}",
+        errors.join("\n\n")
+    ))
+}
+
+/// Runs a child with a time limit; `None` when it was killed.
+fn run_with_timeout(
+    mut c: Command,
+    timeout: Duration,
+) -> Result<Option<(bool, String)>, String> {
+    c.stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = c.spawn().map_err(|e| e.to_string())?;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = reader.join().unwrap_or_default();
+    Ok(status.map(|s| (s.success(), text)))
+}
+
+fn test_command(exe: &Path, cwd: &Path) -> Command {
+    let mut c = Command::new(exe);
+    c.current_dir(cwd)
+        .env("CARGO_MANIFEST_DIR", cwd)
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("RUST_TEST_NOCAPTURE");
+    c
+}
+
+/// Lists then runs one test binary; every listed test gets an outcome
+/// (a crash or time-out fails the ones that did not report).
+fn run_binary(
+    exe: &Path,
+    target: &str,
+    cwd: &Path,
+    timeout: Duration,
+) -> Result<TargetRun, String> {
+    let mut list = test_command(exe, cwd);
+    list.args(["--list", "--format", "terse"]);
+    let listed = match run_with_timeout(list, Duration::from_secs(60))? {
+        Some((_, text)) => parse_list(&text),
+        None => Vec::new(),
+    };
+    let mut run = test_command(exe, cwd);
+    run.args(["--color", "never"]);
+    let (results, failures, note) = match run_with_timeout(run, timeout)? {
+        Some((_, text)) => {
+            let (r, f) = parse_run(&text);
+            let note = if r.len() < listed.len() {
+                "the test binary stopped before this test reported \
+                 (a crash or process::exit?)"
+                    .to_string()
+            } else {
+                String::new()
+            };
+            (r, f, note)
+        }
+        None => (
+            BTreeMap::new(),
+            BTreeMap::new(),
+            format!("timed out after {} s", timeout.as_secs()),
+        ),
+    };
+    let outcomes = listed
+        .into_iter()
+        .map(|name| {
+            let passed = results.get(&name).copied().unwrap_or(false);
+            let output = if passed {
+                String::new()
+            } else if let Some(f) = failures.get(&name) {
+                f.clone()
+            } else if results.contains_key(&name) {
+                "ignored".to_string()
+            } else {
+                note.clone()
+            };
+            Outcome {
+                name,
+                passed,
+                output,
+            }
+        })
+        .collect();
+    Ok(TargetRun {
+        target: target.to_string(),
+        outcomes,
+    })
+}
+
+/// Test names from `--list --format terse` (`name: test`).
+pub fn parse_list(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// From a libtest run's stdout: pass/fail per test, and each failure's
+/// captured output (`---- name stdout ----` blocks).
+pub fn parse_run(
+    text: &str,
+) -> (BTreeMap<String, bool>, BTreeMap<String, String>) {
+    let mut results = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("test ") else {
+            continue;
+        };
+        for (suffix, ok) in [
+            (" ... ok", true),
+            (" ... FAILED", false),
+            (" ... ignored", false),
+        ] {
+            if let Some(name) = rest.strip_suffix(suffix) {
+                // `should_panic` tests print `name - should panic ... ok`.
+                let name = name.strip_suffix(" - should panic").unwrap_or(name);
+                results.insert(name.to_string(), ok);
+            }
+        }
+        if let Some((name, _)) = rest.split_once(" ... ignored, ") {
+            results.insert(name.to_string(), false);
+        }
+    }
+    let mut failures = BTreeMap::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in text.lines() {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|r| r.strip_suffix(" stdout ----"))
+        {
+            if let Some((n, body)) = current.take() {
+                failures.insert(n, body.join("\n").trim().to_string());
+            }
+            let name = name.strip_suffix(" - should panic").unwrap_or(name);
+            current = Some((name.to_string(), Vec::new()));
+        } else if line == "failures:" || line.starts_with("test result:") {
+            if let Some((n, body)) = current.take() {
+                failures.insert(n, body.join("\n").trim().to_string());
+            }
+        } else if let Some((_, body)) = &mut current {
+            body.push(line);
+        }
+    }
+    (results, failures)
+}
+
+/// The line of a failure that says what went wrong: the panic message
+/// (the line after `thread '…' panicked at file:line:col:`).
+pub fn first_failure_line(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("thread '")
+            && l.contains("panicked at")
+            && let Some(next) = lines.get(i + 1)
+        {
+            return next.trim().to_string();
+        }
+    }
+    lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map_or(String::new(), |l| l.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = "
+running 4 tests
+test a_b::x ... ok
+test a_b::y ... FAILED
+test c::panics - should panic ... FAILED
+test c::slow ... ignored, too slow
+
+failures:
+
+---- a_b::y stdout ----
+printed
+
+thread 'a_b::y' (12) panicked at tests/graded.rs:5:9:
+dw differs at (0, 1): analytic 1, numeric 2
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+---- c::panics - should panic stdout ----
+note: test did not panic as expected at tests/graded.rs:9:5
+
+failures:
+    a_b::y
+    c::panics
+
+test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out
+";
+
+    #[test]
+    fn parses_results_and_failure_blocks() {
+        let (r, f) = parse_run(RUN);
+        assert!(r["a_b::x"]);
+        assert!(!r["a_b::y"]);
+        assert!(!r["c::panics"]);
+        assert!(!r["c::slow"]);
+        assert!(f["a_b::y"].starts_with("printed"));
+        assert_eq!(
+            first_failure_line(&f["a_b::y"]),
+            "dw differs at (0, 1): analytic 1, numeric 2"
+        );
+        assert!(f["c::panics"].contains("did not panic"));
+        assert_eq!(
+            parse_list("a_b::x: test\na_b::y: test\n\n2 tests, 0 benchmarks\n"),
+            ["a_b::x", "a_b::y"]
+        );
+    }
+}
