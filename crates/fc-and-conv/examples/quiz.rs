@@ -4,7 +4,8 @@
 //! 200x300x3 image, against one fully connected layer of 100 neurons.
 //!
 //! `cargo run --release -p fc-and-conv --example quiz` writes the table
-//! `book/src/figures/fc-and-conv-quiz.md`.
+//! `book/src/figures/fc-and-conv-quiz.md`, and the error a convolution that
+//! does not tile gives to `book/src/figures/fc-and-conv-tiling-error.txt`.
 
 use fc_and_conv::{Affine, Conv, Padding, Shape};
 use foundations::ParamsExt;
@@ -43,6 +44,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         input.len(),
         fc.num_params()
     )?;
+    // The slide's N = 7, F = 3 with stride 3 does not tile: the error the
+    // layer gives when it is built.
+    let err = Conv::new(Shape::new(1, 7, 7), 1, 3, 3, Padding::VALID, &mut rng)
+        .expect_err("N = 7, F = 3, S = 3 must not tile");
+    let text = format!("{err}\n");
+    let path =
+        figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-tiling-error.txt");
+    std::fs::write(&path, &text)?;
+    print!("{text}");
     let path = figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-quiz.md");
     std::fs::write(&path, &table)?;
     print!("{table}");

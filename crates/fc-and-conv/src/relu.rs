@@ -41,6 +41,7 @@ impl Relu {
     ///
     /// # Panics
     /// When `d_y` is not the shape of the cached `x`.
+    // ANCHOR: backward
     pub fn backward(
         &self,
         cache: &ReluCache,
@@ -49,6 +50,7 @@ impl Relu {
         expect_same_shape("relu::backward", "x", &cache.x, "d_y", d_y);
         d_y.zip_map(&cache.x, |g, x| if x > 0.0 { g } else { 0.0 })
     }
+    // ANCHOR_END: backward
 
     /// The reference backward, one entry at a time: the gradient passes
     /// where the input was positive and stops elsewhere.

@@ -198,10 +198,12 @@ impl Volume {
     /// The flattened volume: a `depth·height·width x 1` column, depth slice
     /// after depth slice, each read row by row (entry `(d, i, j)` goes to row
     /// `d·H·W + i·W + j`) — the slides' 32x32x3 → 3072.
+    // ANCHOR: flatten
     pub fn flatten(&self) -> DMatrix<f64> {
         let t = self.data.transpose(); // (H·W) x depth, column-major
         DMatrix::from_column_slice(self.shape().len(), 1, t.as_slice())
     }
+    // ANCHOR_END: flatten
 
     /// The inverse of [`Volume::flatten`]: a column back into `shape`.
     ///
