@@ -3,7 +3,9 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use foundations::{init, rng};
 use std::hint::black_box;
-use transformer::{Activation, EncoderLayer, Mask, Norm};
+use transformer::{
+    Activation, Config, EncoderLayer, Gpt, Mask, Norm, PositionKind, gpt,
+};
 
 fn block(c: &mut Criterion) {
     let mut r = rng(1);
@@ -29,5 +31,25 @@ fn block(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, block);
+/// The engine: a whole training step of a one-block GPT (V = 62), B = 1.
+fn engine(c: &mut Criterion) {
+    let config = Config {
+        vocab: 62,
+        d: 64,
+        heads: 4,
+        layers: 1,
+        d_ff: 256,
+        max_len: 64,
+        norm: Norm::Pre,
+        positions: PositionKind::Sinusoidal,
+        activation: Activation::Gelu,
+    };
+    let model = Gpt::new(config, &mut rng(1)).unwrap();
+    let batch = vec![(0..65).map(|i| (i * 7) % 62).collect::<Vec<usize>>()];
+    c.bench_function("engine_gpt_1block_fwd_bwd_d64_h4_T64", |b| {
+        b.iter(|| black_box(gpt::loss_and_grads(&model, black_box(&batch))))
+    });
+}
+
+criterion_group!(benches, block, engine);
 criterion_main!(benches);

@@ -9,7 +9,8 @@ one Rust printed, and times one forward + backward on the whole batch.
     python3 crates/transformer/benches/gpt_numpy.py MODEL.json --batch 16 \
         --context 64 --steps 10
 
-Prints one line: `numpy loss <L> tokens/s <n> ms/step <t>`.
+Prints one line: `numpy loss <L> tokens/s <n> ms/step <t> cpu_ms/step <c>`
+(wall-clock and process CPU time per step, medians).
 """
 import argparse
 import json
@@ -175,13 +176,15 @@ def main():
     if args.grads:
         json.dump({k: v.T.reshape(-1).tolist() for k, v in g.items()},
                   open(args.grads, "w"))
-    times = []
+    times, cpu = [], []
     for _ in range(args.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step(cfg, p, table, inputs, targets)
         times.append(time.perf_counter() - t0)
-    t = float(np.median(times))
-    print(f"numpy loss {loss:.12f} tokens/s {B * T / t:.0f} ms/step {1000 * t:.2f}")
+        cpu.append(time.process_time() - c0)
+    t, c = float(np.median(times)), float(np.median(cpu))
+    print(f"numpy loss {loss:.12f} tokens/s {B * T / t:.0f} "
+          f"ms/step {1000 * t:.2f} cpu_ms/step {1000 * c:.2f}")
 
 
 if __name__ == "__main__":
