@@ -70,6 +70,7 @@ fn main() -> Res<()> {
     let (mut losses, mut train_acc, mut test_acc) = (vec![], vec![], vec![]);
     let mut step = 0;
     let mut log = String::new();
+    // ANCHOR: epoch
     for epoch in 1..=args.epochs {
         order.shuffle(&mut rng);
         let mut sum = 0.0;
@@ -84,6 +85,7 @@ fn main() -> Res<()> {
         let loss = sum / steps_per_epoch as f64;
         let tr = accuracy(&net.predict(&x_train), &y_train);
         let te = accuracy(&net.predict(&x_test), &y_test);
+        // ANCHOR_END: epoch
         losses.push((epoch as f64, loss));
         train_acc.push((epoch as f64, 100.0 * tr));
         test_acc.push((epoch as f64, 100.0 * te));
