@@ -245,10 +245,7 @@ async function main() {
     mobile: false,
   });
 
-  async function visit(url) {
-    consoleErrors = [];
-    requests = [];
-    failedRequests = [];
+  async function navigate(url) {
     const done = new Promise((resolve, reject) => {
       loaded = resolve;
       setTimeout(() => reject(new Error(`no load event in 30s: ${url}`)), 30000);
@@ -256,6 +253,16 @@ async function main() {
     await page("Page.navigate", { url });
     await done;
     loaded = null;
+  }
+  async function visit(url) {
+    // Leave the previous page first, so none of its late messages are
+    // counted against this one.
+    await navigate("about:blank");
+    await sleep(50);
+    consoleErrors = [];
+    requests = [];
+    failedRequests = [];
+    await navigate(url);
     await sleep(150); // let scripts that run on load finish
   }
   async function evaluate(expr) {
