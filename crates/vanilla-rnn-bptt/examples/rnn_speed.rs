@@ -3,8 +3,8 @@
 //! the fast path and the textbook engine, one after the other.
 //!
 //! ```text
-//! cargo build --release -p vanilla-rnn-bptt --example speed
-//! ./target/release/examples/speed --steps 4000
+//! cargo build --release -p vanilla-rnn-bptt --example rnn_speed
+//! ./target/release/examples/rnn_speed --steps 4000
 //! ```
 //!
 //! `benches/compare.sh` runs it next to the numpy reference.

@@ -108,3 +108,24 @@ fn a_non_finite_loss_stops_the_fast_trainer() {
     assert!(matches!(t.step(&mut m), Err(Error::NonFiniteLoss { .. })));
     assert_eq!(m.out.v, before.out.v);
 }
+
+#[test]
+fn fast_training_equals_the_engine_at_the_sonnets_size() {
+    let text = &datasets::sonnets()[..3000];
+    let vocab = datasets::Vocab::from_text(datasets::sonnets()).unwrap();
+    let data = vocab.encode(text).unwrap();
+    let v = vocab.len();
+    let mut slow = Rnn::new(v, 100, v, &mut foundations::rng(1))
+        .unwrap()
+        .to_model();
+    let mut quick = slow.clone();
+    let config = TrainConfig::min_char_rnn();
+    let mut a = CharTrainer::new(&slow, data.clone(), config.clone()).unwrap();
+    let mut b = FastTrainer::new(&quick, data, config).unwrap();
+    for step in 0..12 {
+        let la = a.step(&mut slow).unwrap();
+        let lb = b.step(&mut quick).unwrap();
+        assert!((la - lb).abs() < 1e-9 * la, "step {step}: {la} vs {lb}");
+    }
+    assert!(close(&slow.to_flat(), &quick.to_flat(), 1e-8));
+}
