@@ -47,6 +47,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
     }
     problems.extend(check_chapters(&root));
+    problems.extend(check_exercise_entries(&root));
     problems.extend(crate::links::source_problems(&src, &files));
     problems.extend(crate::exercise_pages::problems(&root));
     let student = is_student_tree(&root);
@@ -202,6 +203,37 @@ fn check_include(md_file: &Path, include: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Every topic with a manifest ends its chapter in `SUMMARY.md` with its
+/// generated exercises page.
+fn check_exercise_entries(root: &Path) -> Vec<String> {
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md"))
+        .unwrap_or_default();
+    let Ok(manifests) = crate::manifest::load_all(root) else {
+        return Vec::new(); // reported by the exercise-page check
+    };
+    let mut out = Vec::new();
+    for m in manifests {
+        let t = &m.topic;
+        let entry = format!("]({t}/exercises.md)");
+        let Some(at) = summary.find(&entry) else {
+            out.push(format!(
+                "book/src/SUMMARY.md: no `- [Exercises]({t}/exercises.md)` \
+                 entry at the end of the {t} chapter"
+            ));
+            continue;
+        };
+        // No other page of the topic may follow it.
+        let after = &summary[at + entry.len()..];
+        if after.contains(&format!("]({t}/")) {
+            out.push(format!(
+                "book/src/SUMMARY.md: {t}/exercises.md must be the last \
+                 page of the {t} chapter"
+            ));
+        }
+    }
+    out
+}
+
 /// Every topic crate that exists has a chapter linked from `SUMMARY.md`.
 fn check_chapters(root: &Path) -> Vec<String> {
     let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md"))
@@ -253,5 +285,35 @@ mod tests {
         std::fs::write(dir.join("d.rs"), "// ANCHOR: ab\n// ANCHOR_END: ab\n")
             .unwrap();
         assert!(check_include(&md, "d.rs:a").is_err());
+    }
+
+    #[test]
+    fn each_manifest_topic_ends_with_its_exercises_page() {
+        let dir = std::env::temp_dir()
+            .join(format!("course-check-ex-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("exercises")).unwrap();
+        std::fs::create_dir_all(dir.join("book/src")).unwrap();
+        std::fs::write(
+            dir.join("exercises/demo.toml"),
+            "topic = \"demo\"\ntitle = \"D\"\nchapter = \"demo/index.md\"\n",
+        )
+        .unwrap();
+        let summary = dir.join("book/src/SUMMARY.md");
+        std::fs::write(&summary, "- [D](demo/index.md)\n").unwrap();
+        assert!(check_exercise_entries(&dir)[0].contains("no `- [Exercises]"));
+        std::fs::write(
+            &summary,
+            "- [D](demo/index.md)\n  - [Exercises](demo/exercises.md)\n  \
+             - [Late](demo/late.md)\n",
+        )
+        .unwrap();
+        assert!(check_exercise_entries(&dir)[0].contains("must be the last"));
+        std::fs::write(
+            &summary,
+            "- [D](demo/index.md)\n  - [Exercises](demo/exercises.md)\n",
+        )
+        .unwrap();
+        assert!(check_exercise_entries(&dir).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
