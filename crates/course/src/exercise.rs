@@ -169,8 +169,15 @@ fn region(
             begin + 1
         ));
     }
-    let after = &src[starts[end + 1]..f.close];
-    if !after.trim().is_empty() {
+    // Only comments (an `ANCHOR_END` of an anchor around the whole region)
+    // may follow the region.
+    let after: String = src[starts[end + 1]..f.close]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !after.is_empty() {
         return Err(format!(
             "line {}: exercise {id} must end its function's body, but code \
              follows END SOLUTION: `{}`",
@@ -550,9 +557,14 @@ layer — book: fc-and-conv/affine.md#backward\")
             ("fn f() {\n@E\n}\n", "without BEGIN"),
             ("fn f() {\n@B a\n@B b\n@E\n}\n", "inside region a"),
             ("fn f() {\n@B a\nx\n@E\ny\n}\n", "must end its function"),
+            ("fn f() {\n@B a\nx\n@E\n// ANCHOR_END: f\n}\n", "!ok"),
             ("@B a\nconst X: u8 = 1;\n@E\n", "not inside a function"),
         ];
         for (src, msg) in cases {
+            if msg == "!ok" {
+                assert!(find_regions(&fixture(src)).is_ok(), "{src}");
+                continue;
+            }
             let err = find_regions(&fixture(src)).unwrap_err();
             assert!(err.contains(msg), "{src}: {err}");
         }

@@ -32,6 +32,7 @@ mod progress;
 mod reset;
 mod runner;
 mod student;
+mod verify;
 #[cfg(test)]
 mod testutil;
 mod workspace;
@@ -63,6 +64,9 @@ enum Command {
     Hint(hint::Args),
     /// Put an exercise's stub back (your code is saved under target/).
     Reset(reset::Args),
+    /// CI: every topic's graded tests fail on its stubs and pass on its
+    /// solution alone; manifests, markers and tests agree.
+    VerifyExercises(verify::Args),
     /// (Used by `book`: the mdBook preprocessor that keeps MathML intact.)
     #[command(hide = true, name = "mdbook-mathml-guard")]
     MdbookMathmlGuard {
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Progress(args) => progress::run(&args),
         Command::Hint(args) => hint::run(&args),
         Command::Reset(args) => reset::run(&args),
+        Command::VerifyExercises(args) => verify::run(&args),
         Command::MdbookMathmlGuard { args } => mathml_guard::run(&args),
     };
     match result {
