@@ -401,7 +401,13 @@ pub fn pristine_copy(
     reference: &str,
 ) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(scratch);
+    // Inside the workspace, its .cargo/config.toml applies from above; a
+    // second copy would double the rustflags and rebuild everything.
+    let inside = scratch.starts_with(root);
     for rel in crate::student::source_files(root)? {
+        if inside && rel.starts_with(".cargo") {
+            continue;
+        }
         let dst = scratch.join(&rel);
         std::fs::create_dir_all(dst.parent().unwrap_or(scratch))
             .map_err(|e| e.to_string())?;

@@ -27,6 +27,7 @@ pub mod manifest;
 #[allow(dead_code)]
 mod rustsrc;
 mod grade;
+mod gradescope;
 mod hint;
 mod progress;
 mod reset;
@@ -67,6 +68,8 @@ enum Command {
     /// CI: every topic's graded tests fail on its stubs and pass on its
     /// solution alone; manifests, markers and tests agree.
     VerifyExercises(verify::Args),
+    /// Write the Gradescope autograder bundle (setup.sh, run_autograder).
+    Gradescope(gradescope::Args),
     /// (Used by `book`: the mdBook preprocessor that keeps MathML intact.)
     #[command(hide = true, name = "mdbook-mathml-guard")]
     MdbookMathmlGuard {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Hint(args) => hint::run(&args),
         Command::Reset(args) => reset::run(&args),
         Command::VerifyExercises(args) => verify::run(&args),
+        Command::Gradescope(args) => gradescope::run(&args),
         Command::MdbookMathmlGuard { args } => mathml_guard::run(&args),
     };
     match result {
