@@ -21,6 +21,33 @@ use nalgebra::DVector;
 use std::ops::AddAssign;
 use vanilla_rnn_bptt::RecurrentModel;
 
+/// `y += a x`.
+#[inline]
+fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// `Σ a_i b_i` with eight independent partial sums, so that the compiler
+/// can keep them in vector registers.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (a8.remainder(), b8.remainder());
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = acc.iter().sum::<f64>();
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
 /// Preallocated buffers for forward + BPTT of an LSTM char model over
 /// chunks of `T` characters, its gradients and its Adagrad memory.
 #[derive(Debug, Clone)]
@@ -139,18 +166,37 @@ impl FastLstm {
             h0.shape(),
             c0.shape()
         );
-        let w = &model.cell.w;
-        let w_h = w.columns(0, n);
+        let m = 4 * n;
+        let ws = model.cell.w.as_slice();
+        let bs = model.cell.b.as_slice();
         self.hs.column_mut(0).copy_from(&h0.column(0));
         self.cs.column_mut(0).copy_from(&c0.column(0));
         // ANCHOR: fast_forward
         for (t, &id) in inputs.iter().enumerate() {
             // a = W_h h_{t−1} + (column id of W_x) + b
-            let mut a = self.gates.column_mut(t);
-            a.copy_from(&model.cell.b.column(0));
-            a.axpy(1.0, &w.column(n + id), 1.0);
-            a.gemv(1.0, &w_h, &self.hs.column(t), 1.0);
-            let g = a.as_mut_slice();
+            let g = &mut self.gates.as_mut_slice()[t * m..(t + 1) * m];
+            let w_id = &ws[(n + id) * m..(n + id + 1) * m];
+            for ((g, b), w) in g.iter_mut().zip(bs).zip(w_id) {
+                *g = b + w;
+            }
+            let h_prev = &self.hs.as_slice()[t * n..(t + 1) * n];
+            // four columns of W_h at a time: g is read and written once
+            // per four columns instead of once per column
+            let mut j = 0;
+            while j + 4 <= n {
+                let c = &ws[j * m..(j + 4) * m];
+                let (c0, c1, c2, c3) =
+                    (&c[..m], &c[m..2 * m], &c[2 * m..3 * m], &c[3 * m..]);
+                let (h0, h1, h2, h3) =
+                    (h_prev[j], h_prev[j + 1], h_prev[j + 2], h_prev[j + 3]);
+                for r in 0..m {
+                    g[r] += h0 * c0[r] + h1 * c1[r] + h2 * c2[r] + h3 * c3[r];
+                }
+                j += 4;
+            }
+            for (jj, &h) in h_prev.iter().enumerate().skip(j) {
+                axpy(g, h, &ws[jj * m..(jj + 1) * m]);
+            }
             for k in 0..n {
                 let i = sigmoid(g[k]);
                 let f = sigmoid(g[n + k]);
@@ -212,8 +258,11 @@ impl FastLstm {
                 da[3 * n + k] = dc * i * (1.0 - gg * gg);
                 self.d_c[k] = dc * f;
             }
-            // ∇h_{t−1} = W_hᵀ ∇a_t
-            self.d_h.gemv_tr(1.0, &w_h, &da, 0.0);
+            // ∇h_{t−1} = W_hᵀ ∇a_t, one dot product per column of W_h
+            let da = da.as_slice();
+            for (j, dh) in self.d_h.iter_mut().enumerate() {
+                *dh = dot(&ws[j * m..(j + 1) * m], da);
+            }
         }
         // ANCHOR_END: fast_backward
         let d_a = self.d_a.columns(0, t_len);
@@ -254,8 +303,9 @@ impl FastLstm {
             ]
         };
         for (theta, grad, mem) in pairs {
+            let (theta, mem) = (theta.as_mut_slice(), mem.as_mut_slice());
             for ((t, &g), m) in
-                theta.iter_mut().zip(grad.iter()).zip(mem.iter_mut())
+                theta.iter_mut().zip(grad.as_slice()).zip(mem.iter_mut())
             {
                 let g = g.clamp(-clip, clip);
                 *m += g * g;

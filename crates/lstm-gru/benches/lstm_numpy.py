@@ -1,0 +1,114 @@
+"""The LSTM character model of lstm-gru in numpy, for the speed comparison.
+
+Same model and update as lstm_gru::FastLstmTrainer / the generic
+CharTrainer with an LstmCell: W (4n x (n + V)) on [h; x] with gate blocks
+i, f, o, g, biases b (forget bias 1), output layer V h + c, summed
+cross-entropy over chunks of T characters, element-wise clipping to +-5,
+Adagrad with learning rate 0.1. Written the way min-char-rnn is written
+(one column per step, np.dot for every product), which is how such a
+reference is usually written in numpy.
+
+    python3 crates/lstm-gru/benches/lstm_numpy.py [--iters 300] [--hidden 100] [--seq 25]
+
+Prints one line: `numpy: <iterations/s> iterations/s (...)`.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--hidden", type=int, default=100)
+    ap.add_argument("--seq", type=int, default=25)
+    args = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "datasets", "data", "sonnets_gut.txt")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    ix = {c: i for i, c in enumerate(chars)}
+    data = [ix[c] for c in text]
+    V, n, T, lr = len(chars), args.hidden, args.seq, 0.1
+    rng = np.random.default_rng(0)
+    s = 1.0 / np.sqrt(n)
+    W = rng.uniform(-s, s, (4 * n, n + V))
+    b = np.zeros((4 * n, 1))
+    b[n:2 * n] = 1.0
+    Wy = rng.normal(0, 0.01, (V, n))
+    by = np.zeros((V, 1))
+    params = [W, b, Wy, by]
+    mem = [np.zeros_like(p) for p in params]
+
+    def sigmoid(x):
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def loss_fun(inputs, targets, hprev, cprev):
+        hs, cs, gs, xs, ps = {-1: hprev}, {-1: cprev}, {}, {}, {}
+        loss = 0.0
+        for t in range(len(inputs)):
+            x = np.zeros((V, 1))
+            x[inputs[t]] = 1
+            xs[t] = np.vstack((hs[t - 1], x))
+            a = np.dot(W, xs[t]) + b
+            i, f, o = sigmoid(a[:n]), sigmoid(a[n:2 * n]), sigmoid(a[2 * n:3 * n])
+            g = np.tanh(a[3 * n:])
+            cs[t] = f * cs[t - 1] + i * g
+            hs[t] = o * np.tanh(cs[t])
+            gs[t] = (i, f, o, g)
+            y = np.dot(Wy, hs[t]) + by
+            e = np.exp(y - np.max(y))
+            ps[t] = e / np.sum(e)
+            loss += -np.log(ps[t][targets[t], 0])
+        dW, db, dWy, dby = [np.zeros_like(p) for p in params]
+        dhnext, dcnext = np.zeros((n, 1)), np.zeros((n, 1))
+        for t in reversed(range(len(inputs))):
+            dy = np.copy(ps[t])
+            dy[targets[t]] -= 1
+            dWy += np.dot(dy, hs[t].T)
+            dby += dy
+            dh = np.dot(Wy.T, dy) + dhnext
+            i, f, o, g = gs[t]
+            tc = np.tanh(cs[t])
+            dc = dcnext + dh * o * (1 - tc * tc)
+            da = np.vstack((
+                dc * g * i * (1 - i),
+                dc * cs[t - 1] * f * (1 - f),
+                dh * tc * o * (1 - o),
+                dc * i * (1 - g * g),
+            ))
+            dW += np.dot(da, xs[t].T)
+            db += da
+            dxh = np.dot(W.T, da)
+            dhnext = dxh[:n]
+            dcnext = dc * f
+        for d in (dW, db, dWy, dby):
+            np.clip(d, -5, 5, out=d)
+        return loss, (dW, db, dWy, dby), hs[len(inputs) - 1], cs[len(inputs) - 1]
+
+    p = 0
+    h, c = np.zeros((n, 1)), np.zeros((n, 1))
+    start = time.perf_counter()
+    for it in range(args.iters):
+        if p + T + 1 > len(data):
+            p = 0
+            h, c = np.zeros((n, 1)), np.zeros((n, 1))
+        loss, grads, h, c = loss_fun(data[p:p + T], data[p + 1:p + T + 1], h, c)
+        for param, d, m in zip(params, grads, mem):
+            m += d * d
+            param += -lr * d / np.sqrt(m + 1e-8)
+        p += T
+    secs = time.perf_counter() - start
+    print(
+        f"numpy: {args.iters / secs:.1f} iterations/s "
+        f"(hidden {n}, T {T}, V {V}, {args.iters} iterations, last loss {loss:.2f}, "
+        f"numpy {np.__version__})"
+    )
+
+
+if __name__ == "__main__":
+    main()
