@@ -235,7 +235,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (args.layers - 1, 0),
         (args.layers - 1, 2),
     ] {
-        let Some(a) = maps.iter().nth(layer).and_then(|l| l.iter().nth(head))
+        let Some(a) = maps
+            .as_slice()
+            .get(layer)
+            .and_then(|l| l.as_slice().get(head))
         else {
             continue;
         };
@@ -249,6 +252,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         written.push(name);
     }
+    // What each head looks at on this line, in numbers (row i = query i).
+    let mut heads = String::from(
+        "| block | head | weight on itself | on the previous character | \
+         on the latest space | mean look-back (characters) |\n\
+         |---:|---:|---:|---:|---:|---:|\n",
+    );
+    let text: Vec<char> = line.chars().collect();
+    for (l, layer) in maps.iter().enumerate() {
+        for (h, a) in layer.iter().enumerate() {
+            let n = text.len();
+            let mean = |f: &dyn Fn(usize) -> Option<f64>| {
+                let v: Vec<f64> = (0..n).filter_map(f).collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            };
+            let own = mean(&|i| (i > 0).then(|| a[(i, i)]));
+            let prev = mean(&|i| (i > 0).then(|| a[(i, i - 1)]));
+            let space = mean(&|i| {
+                (0..i).rev().find(|&j| text[j] == ' ').map(|j| a[(i, j)])
+            });
+            let back = mean(&|i| {
+                Some((0..=i).map(|j| a[(i, j)] * (i - j) as f64).sum())
+            });
+            heads += &format!(
+                "| {l} | {h} | {own:.2} | {prev:.2} | {space:.2} | {back:.1} |\n"
+            );
+        }
+    }
+    std::fs::write(figure_path(dir, "transformer-heads.md"), &heads)?;
     std::fs::write(
         figure_path(dir, "transformer-samples.txt"),
         format!(

@@ -2,7 +2,7 @@
 //! reference in `benches/gpt_numpy.py` on the same weights and batch.
 //!
 //! cargo build --release -p transformer --example speed
-//! OPENBLAS_NUM_THREADS=1 ./target/release/examples/speed
+//! ./target/release/examples/speed   # numpy runs with OPENBLAS_NUM_THREADS=1
 //!
 //! Writes `book/src/figures/transformer-speed.md` (needs python3 + numpy).
 
@@ -97,7 +97,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = "target/transformer-speed-model.json";
     std::fs::write(path, serialize::to_json(&model))?;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gpt_numpy.py");
+    // numpy's BLAS on one thread, as the engine: the same hardware for both
     let out = Command::new("python3")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("OMP_NUM_THREADS", "1")
         .args([script, path, "--batch", &b.to_string()])
         .args([
             "--context",
@@ -122,8 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (np_loss - loss).abs() < 1e-9,
         "numpy's loss {np_loss} differs from Rust's {loss}"
     );
-    let threads =
-        std::env::var("OPENBLAS_NUM_THREADS").unwrap_or("(default)".into());
+    let threads = 1;
     let table = format!(
         "One training step (forward + backward) of the tiny GPT, B = {b}, \
          T = {t}, d = {}, N = {}; medians of {} steps.\n\n\

@@ -50,7 +50,7 @@ impl MultiHeadAttention {
                 format!("width d = {d} and heads h = {heads} must be ≥ 1"),
             ));
         }
-        if d % heads != 0 {
+        if !d.is_multiple_of(heads) {
             return Err(Error::config(
                 "MultiHeadAttention",
                 format!(
