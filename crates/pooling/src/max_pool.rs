@@ -178,29 +178,40 @@ impl MaxPool {
             input,
             output,
         } = self.window;
-        let w = input.width;
+        let (w, depth) = (input.width, input.depth);
         let mut out = Vec::with_capacity(x.len());
         let mut switches = Vec::with_capacity(x.len());
+        // best value and position of every depth slice at one output pixel
+        let mut best = vec![0.0; depth];
         for image in x {
-            let xm = image.as_matrix(); // depth x (H·W): entry (c, i·W + j)
+            // depth x (H·W), column-major: entry (c, p) is xs[p·depth + c],
+            // so the depth slices of one pixel lie next to each other
+            let xs = image.as_matrix().as_slice();
             let mut y = Volume::zeros(output);
-            let ym = y.as_matrix_mut();
+            let ys = y.as_matrix_mut().as_mut_slice();
             let mut sw = vec![0; output.len()];
             for p_out in 0..output.height * output.width {
                 let (i, j) = (p_out / output.width, p_out % output.width);
-                for c in 0..output.depth {
-                    let mut best = i * s * w + j * s; // the window's corner
-                    for a in 0..f {
-                        let row = (i * s + a) * w + j * s;
-                        for p in row..row + f {
-                            if xm[(c, p)] > xm[(c, best)] {
-                                best = p;
+                let at = &mut sw[p_out * depth..(p_out + 1) * depth];
+                let corner = i * s * w + j * s;
+                best.copy_from_slice(&xs[corner * depth..(corner + 1) * depth]);
+                at.fill(corner);
+                // the window in row-major order; strict > keeps the first
+                // maximum, as the reference does
+                for a in 0..f {
+                    for p in
+                        (i * s + a) * w + j * s..(i * s + a) * w + j * s + f
+                    {
+                        let pixel = &xs[p * depth..(p + 1) * depth];
+                        for c in 0..depth {
+                            if pixel[c] > best[c] {
+                                best[c] = pixel[c];
+                                at[c] = p;
                             }
                         }
                     }
-                    ym[(c, p_out)] = xm[(c, best)];
-                    sw[p_out * output.depth + c] = best;
                 }
+                ys[p_out * depth..(p_out + 1) * depth].copy_from_slice(&best);
             }
             out.push(y);
             switches.push(sw);
@@ -225,11 +236,12 @@ impl MaxPool {
         let mut d_x = Vec::with_capacity(d_out.len());
         for (sw, dy) in cache.switches.iter().zip(d_out) {
             let mut dx = Volume::zeros(self.window.input);
-            let dxm = dx.as_matrix_mut();
-            let dym = dy.as_matrix();
-            for (k, &p) in sw.iter().enumerate() {
-                let (p_out, c) = (k / depth, k % depth);
-                dxm[(c, p)] += dym[(c, p_out)];
+            let dxs = dx.as_matrix_mut().as_mut_slice();
+            // entry k = p_out·depth + c of dy goes to pixel sw[k], slice c
+            for (k, (&p, &g)) in
+                sw.iter().zip(dy.as_matrix().as_slice()).enumerate()
+            {
+                dxs[p * depth + k % depth] += g;
             }
             d_x.push(dx);
         }
