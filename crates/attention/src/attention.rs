@@ -80,7 +80,7 @@ pub fn attention_forward(
     scoring: Scoring,
 ) -> (Mat, AttentionCache) {
     check_inputs("attention_forward", q, keys, values);
-    // BEGIN SOLUTION attention-forward
+    // BEGIN SOLUTION dot-attention-forward
     let (d, n) = keys.shape();
     let scale = scoring.scale(d);
     // ANCHOR: forward
@@ -152,7 +152,7 @@ pub fn attention_backward(
 ) -> (Mat, Mat, Mat) {
     let dv = cache.values.nrows();
     expect_shape("attention_backward", "d_z", d_z, Dim::Is(dv), Dim::Is(1));
-    // BEGIN SOLUTION attention-backward
+    // BEGIN SOLUTION dot-attention-backward
     let AttentionCache {
         q,
         keys,
