@@ -518,6 +518,17 @@ pub fn built_problems(build: &Path) -> Vec<String> {
             }
         }
     }
+    for svg in files_with(build, &["svg"]) {
+        let text = std::fs::read_to_string(&svg).unwrap_or_default();
+        for pat in ["href=\"http", "href=\"//", "url(http", "@import"] {
+            if text.contains(pat) {
+                problems.push(format!(
+                    "{}: loads `{pat}…` from the network",
+                    shown(&svg)
+                ));
+            }
+        }
+    }
     for css in files_with(build, &["css"]) {
         let text = std::fs::read_to_string(&css).unwrap_or_default();
         for pat in [
@@ -608,8 +619,15 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.join("b.html"), "<h1 id=\"b\">B</h1>").unwrap();
+        std::fs::write(
+            dir.join("f.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><image \
+             href=\"https://example.org/x.png\"/></svg>",
+        )
+        .unwrap();
         let p = built_problems(&dir);
-        assert_eq!(p.len(), 5, "{p:?}");
+        assert_eq!(p.len(), 6, "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("f.svg: loads")));
         assert!(p.iter().any(|m| m.contains("1 empty listing(s)")));
         assert!(
             p.iter()
