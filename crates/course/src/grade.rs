@@ -351,9 +351,13 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     let grade_root = match &args.tests_from {
         Some(reference) => {
-            let scratch = target_dir(&root).join("course-grade/ws");
+            // A target directory of its own: the copy's crates have the
+            // same workspace-relative paths, so sharing target/ would make
+            // the two trees overwrite each other's builds.
+            let base = target_dir(&root).join("course-grade");
+            let scratch = base.join("ws");
             pristine_copy(&root, &scratch, reference)?;
-            opts.target_dir = Some(target_dir(&root));
+            opts.target_dir = Some(base.join("target"));
             scratch
         }
         None => root.clone(),

@@ -37,7 +37,9 @@ cd /autograder/source/pristine
 export CARGO_TARGET_DIR=/autograder/target
 # The grader itself, and every dependency, built once here.
 cargo build --release -p course
-cargo test --workspace --no-run --quiet
+# `grade --tests-from` builds its copy of a submission in this folder.
+CARGO_TARGET_DIR=/autograder/target/course-grade/target \
+  cargo test --workspace --no-run --quiet
 "#;
 
 const RUN: &str = r#"#!/usr/bin/env bash

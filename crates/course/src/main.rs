@@ -12,6 +12,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod agree;
 mod book;
 mod check;
 mod exercise_pages;

@@ -78,30 +78,6 @@ impl Default for RunOptions {
     }
 }
 
-/// The graded test targets of a topic: `graded` then `hidden_*` (sorted).
-pub fn test_targets(root: &Path, topic: &str, hidden: bool) -> Vec<String> {
-    let dir = root.join("crates").join(topic).join("tests");
-    let mut hid: Vec<String> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(".rs")?.to_string();
-            stem.starts_with("hidden_").then_some(stem)
-        })
-        .collect();
-    hid.sort();
-    let mut out = Vec::new();
-    if dir.join("graded.rs").exists() {
-        out.push("graded".to_string());
-    }
-    if hidden {
-        out.extend(hid);
-    }
-    out
-}
-
 /// Builds and runs the graded tests of `topic` in the workspace at `root`.
 pub fn run_topic(
     root: &Path,
@@ -109,7 +85,7 @@ pub fn run_topic(
     opts: &RunOptions,
 ) -> Result<TopicRun, String> {
     let start = Instant::now();
-    let targets = test_targets(root, topic, opts.hidden);
+    let targets = crate::agree::test_targets(root, topic, opts.hidden);
     if targets.is_empty() {
         return Err(format!(
             "crates/{topic}/tests/graded.rs does not exist (no graded tests)"

@@ -15,11 +15,14 @@
 //! 4. **Only T revealed** (every other topic stubbed): every graded and
 //!    hidden test of T passes, so T never runs an earlier topic's exercise.
 //!
-//! One scratch tree, `<target>/course-verify/ws`, is reused with the
-//! workspace's own target directory: between runs only the files whose text
-//! changes are rewritten, so cargo rebuilds only the crates swapped.
+//! One scratch tree, `<target>/course-verify/ws`, is reused with one target
+//! directory of its own, `<target>/course-verify/target` (the workspace's
+//! would be overwritten: cargo names a path crate's artifacts by its path
+//! relative to the workspace, the same in both trees): between runs only the
+//! files whose text changes are rewritten, so cargo rebuilds only the
+//! swapped crates and those that depend on them.
 
-use crate::exercise;
+use crate::agree;
 use crate::grade;
 use crate::manifest::Manifest;
 use crate::runner::{self, RunOptions};
@@ -57,7 +60,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut problems = Vec::new();
     let mut any_region = false;
     for m in &manifests {
-        let (p, regions) = static_checks(&root, m)?;
+        let (p, regions) = agree::static_checks(&root, m)?;
         any_region |= regions > 0;
         problems.extend(p);
     }
@@ -92,157 +95,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
 }
 
-/// The top-level `mod name` items of a test file.
-pub fn test_modules(src: &str) -> Vec<String> {
-    src.lines()
-        .filter_map(|l| {
-            let l = l.strip_prefix("pub ").unwrap_or(l);
-            let rest = l.strip_prefix("mod ")?;
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
-        .collect()
-}
-
-/// `#[should_panic]` attributes that do not name the expected message.
-pub fn bare_should_panics(src: &str) -> Vec<usize> {
-    let lines: Vec<&str> = src.lines().collect();
-    let mut out = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if !l.trim_start().starts_with("#[should_panic") {
-            continue;
-        }
-        // The attribute may span lines (rustfmt wraps a long message).
-        let mut attr = String::new();
-        for l in &lines[i..] {
-            attr.push_str(l);
-            if l.trim_end().ends_with(']') {
-                break;
-            }
-        }
-        if !attr.contains("expected") {
-            out.push(i + 1);
-        }
-    }
-    out
-}
-
-fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rs_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
-
-/// The static checks of one topic: problems, and how many regions exist.
-pub fn static_checks(
-    root: &Path,
-    m: &Manifest,
-) -> Result<(Vec<String>, usize), String> {
-    let mut problems = Vec::new();
-    let dir = m.crate_dir(root);
-    let t = &m.topic;
-    if !dir.join("Cargo.toml").exists() {
-        return Ok((
-            vec![format!("exercises/{t}.toml: no crate crates/{t}")],
-            0,
-        ));
-    }
-    let mut src_files = Vec::new();
-    rs_files(&dir.join("src"), &mut src_files);
-    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &src_files {
-        let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
-        let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
-        match exercise::find_regions(&text) {
-            Ok(rs) => {
-                for r in rs {
-                    regions
-                        .entry(r.id)
-                        .or_default()
-                        .push(format!("{rel}:{}", r.begin + 1));
-                }
-            }
-            Err(e) => problems.push(format!("{rel}: {e}")),
-        }
-    }
-    let ids: BTreeSet<&str> =
-        m.exercises.iter().map(|e| e.id.as_str()).collect();
-    for e in &m.exercises {
-        match regions.get(&e.id).map(Vec::len) {
-            None if !regions.is_empty() => problems.push(format!(
-                "exercise {} (exercises/{t}.toml) has no `BEGIN SOLUTION {}` \
-                 region in crates/{t}/src",
-                e.id, e.id
-            )),
-            Some(n) if n > 1 => problems.push(format!(
-                "exercise {} has {n} regions: {}",
-                e.id,
-                regions[&e.id].join(", ")
-            )),
-            _ => {}
-        }
-    }
-    for (id, at) in &regions {
-        if !ids.contains(id.as_str()) {
-            problems.push(format!(
-                "{}: region {id} is not an exercise of exercises/{t}.toml",
-                at[0]
-            ));
-        }
-    }
-    let modules: BTreeSet<String> =
-        m.exercises.iter().map(|e| e.test_module()).collect();
-    let tests_dir = dir.join("tests");
-    let graded = tests_dir.join("graded.rs");
-    let Ok(graded_src) = std::fs::read_to_string(&graded) else {
-        problems.push(format!("crates/{t}/tests/graded.rs does not exist"));
-        return Ok((problems, regions.len()));
-    };
-    let graded_mods: BTreeSet<String> =
-        test_modules(&graded_src).into_iter().collect();
-    for e in &m.exercises {
-        if !graded_mods.contains(&e.test_module()) {
-            problems.push(format!(
-                "exercise {}: crates/{t}/tests/graded.rs has no `mod {}`",
-                e.id,
-                e.test_module()
-            ));
-        }
-    }
-    for target in runner::test_targets(root, t, true) {
-        let path = tests_dir.join(format!("{target}.rs"));
-        let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        for module in test_modules(&src) {
-            if !modules.contains(&module) {
-                problems.push(format!(
-                    "crates/{t}/tests/{target}.rs: `mod {module}` is not an \
-                     exercise's test module (exercise ids of \
-                     exercises/{t}.toml with '-' → '_')"
-                ));
-            }
-        }
-        for line in bare_should_panics(&src) {
-            problems.push(format!(
-                "crates/{t}/tests/{target}.rs:{line}: #[should_panic] must \
-                 name its message (expected = \"…\"), or a todo!() passes it"
-            ));
-        }
-    }
-    Ok((problems, regions.values().map(Vec::len).sum()))
-}
-
 /// The scratch tree and the two texts of every file with regions.
 struct Scratch {
     ws: PathBuf,
@@ -255,8 +107,14 @@ struct Scratch {
 
 impl Scratch {
     fn new(root: &Path) -> Result<Scratch, String> {
-        let target = grade::target_dir(root);
-        let ws = target.join("course-verify/ws");
+        // Its own target directory: cargo names a path crate's artifacts
+        // by its path *relative to the workspace*, so sharing the
+        // workspace's target/ would make the two trees overwrite each
+        // other's builds. Reused from run to run, it rebuilds only what a
+        // swap changed.
+        let base = grade::target_dir(root).join("course-verify");
+        let ws = base.join("ws");
+        let target = base.join("target");
         let all: BTreeMap<String, Manifest> = crate::manifest::load_all(root)?
             .into_iter()
             .map(|m| (m.topic.clone(), m))
@@ -460,35 +318,6 @@ fn dynamic_checks(
 mod tests {
     use super::*;
     use crate::testutil::Fixture;
-
-    #[test]
-    fn static_checks_find_mismatches_and_bare_should_panic() {
-        let fx = Fixture::new("verify-static");
-        let m = crate::manifest::load_topic(&fx.root, "toy").unwrap();
-        let (p, n) = static_checks(&fx.root, &m).unwrap();
-        assert!(p.is_empty(), "{p:?}");
-        assert_eq!(n, 2);
-        let wrapped = "#[should_panic(\n    expected = \"x\"\n)]\nfn t() {}";
-        assert!(bare_should_panics(wrapped).is_empty());
-        fx.edit(
-            "crates/toy/tests/graded.rs",
-            "#[should_panic(expected = \"a is not finite\")]",
-            "#[should_panic]",
-        );
-        fx.edit(
-            "crates/toy/tests/graded.rs",
-            "mod toy_scale",
-            "mod toy_scal",
-        );
-        let (p, _) = static_checks(&fx.root, &m).unwrap();
-        let all = p.join("\n");
-        assert!(
-            all.contains("graded.rs:8: #[should_panic] must name"),
-            "{all}"
-        );
-        assert!(all.contains("`mod toy_scal` is not an exercise"), "{all}");
-        assert!(all.contains("has no `mod toy_scale`"), "{all}");
-    }
 
     #[test]
     fn dynamic_checks_catch_a_test_that_passes_on_the_stub() {

@@ -1,0 +1,99 @@
+//! Manifests <-> solution markers <-> graded tests, and the student release,
+//! checked on this workspace with the course CLI's own modules (compiled in
+//! with `#[path]`; none of this needs a build of the topic crates).
+//!
+//! The dynamic half — every graded test fails on its stub and passes on its
+//! solution alone — is `cargo course verify-exercises` (CI runs it).
+
+#![allow(dead_code)]
+
+#[path = "../../crates/course/src/agree.rs"]
+mod agree;
+#[path = "../../crates/course/src/exercise.rs"]
+mod exercise;
+#[path = "../../crates/course/src/manifest.rs"]
+mod manifest;
+#[path = "../../crates/course/src/rustsrc.rs"]
+mod rustsrc;
+#[path = "../../crates/course/src/student.rs"]
+mod student;
+#[path = "../../crates/course/src/testutil.rs"]
+mod testutil;
+#[path = "../../crates/course/src/workspace.rs"]
+mod workspace;
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lies in the workspace")
+        .to_path_buf()
+}
+
+/// Does any topic crate still hold a solution region (or is this a student
+/// version, where there is nothing to compare)?
+fn has_solutions(root: &Path, manifests: &[manifest::Manifest]) -> bool {
+    manifests.iter().any(|m| {
+        agree::static_checks(root, m).is_ok_and(|(_, regions)| regions > 0)
+    })
+}
+
+#[test]
+fn manifests_markers_and_graded_tests_agree() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    let mut problems = Vec::new();
+    for m in &manifests {
+        let (p, _) = agree::static_checks(&root, m).expect("readable");
+        problems.extend(p);
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_student_release_stubs_every_exercise_and_leaks_nothing() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    if !has_solutions(&root, &manifests) {
+        return; // a student version: nothing to release
+    }
+    let out = std::env::temp_dir()
+        .join(format!("workspace-tests-student-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    // write_tree itself fails on a manifest exercise without region, a
+    // region without manifest entry, and any marker left in a stubbed crate.
+    let report = student::write_tree(&root, &out, &[], false)
+        .unwrap_or_else(|e| panic!("student release: {e}"));
+    let mut missing = Vec::new();
+    for m in &manifests {
+        let crate_dir = out.join("crates").join(&m.topic);
+        let sites = student::stub_sites(&crate_dir).expect("readable");
+        for e in &m.exercises {
+            let site = sites.iter().find(|(_, s)| s.id == e.id);
+            match site {
+                Some((_, s)) if exercise::is_untouched_stub(&s.body, &e.id) => {
+                }
+                Some((p, _)) => missing.push(format!(
+                    "{}: {} is no stub",
+                    p.display(),
+                    e.id
+                )),
+                None => {
+                    missing.push(format!("{}: no `// EXERCISE` line", e.id))
+                }
+            }
+        }
+        let tests = crate_dir.join("tests");
+        for f in std::fs::read_dir(&tests).into_iter().flatten().flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.starts_with("hidden_") {
+                missing.push(format!("{}: hidden test shipped", name));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
+    let want: usize = manifests.iter().map(|m| m.exercises.len()).sum();
+    assert_eq!(report.stubbed.len(), want);
+}
