@@ -94,6 +94,7 @@ use std::fmt::Debug;
 /// assert_eq!(d_h0[(0, 0)], 1.0);
 /// assert_eq!(grads.num_params(), 3);
 /// ```
+// ANCHOR: recurrent_cell
 pub trait RecurrentCell: Params + Clone + Debug {
     /// What flows from one step to the next (`h`, or `(h, c)`).
     type State: Params + Clone + Debug;
@@ -142,3 +143,4 @@ pub trait RecurrentCell: Params + Clone + Debug {
         d_state: &Self::StateGrad,
     ) -> (Self, Self::StateGrad, DMatrix<f64>);
 }
+// ANCHOR_END: recurrent_cell

@@ -95,6 +95,7 @@ pub fn one_to_many_inputs(
 }
 
 /// How per-step, per-column losses are combined into `L`.
+// ANCHOR: loss_scale
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LossScale {
     /// `L = Σ_i Σ_t L_t^(i)`: the BPTT slide's sum, so `∇o^(t) = ŷ^(t) − y^(t)`
@@ -119,6 +120,7 @@ impl LossScale {
         }
     }
 }
+// ANCHOR_END: loss_scale
 
 /// Cross-entropy of the logits `o^(t)` (`K x B` each) against `targets`,
 /// summed over steps and columns and divided by `divisor`; returns `L` and

@@ -144,6 +144,7 @@ pub fn train_step<C: RecurrentCell, O: Optimizer>(
     config: &TrainConfig,
     step: usize,
 ) -> Result<(f64, C::State), Error> {
+    // ANCHOR: train_step
     config.validate()?;
     if inputs.is_empty() {
         return Err(Error::Data("train_step: empty sequence".into()));
@@ -169,6 +170,7 @@ pub fn train_step<C: RecurrentCell, O: Optimizer>(
     config.clip.apply(&mut r.grads); // outside the checked function
     opt.step(model, &r.grads);
     Ok((loss, r.last_state))
+    // ANCHOR_END: train_step
 }
 
 /// Trains a char model on a corpus of ids, min-char-rnn style: chunk after

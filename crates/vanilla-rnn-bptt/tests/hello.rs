@@ -6,6 +6,7 @@ use vanilla_rnn_bptt::{
     CharTrainer, RecurrentModel, Rnn, RnnCell, TrainConfig, sequence_forward,
 };
 
+// ANCHOR: hello
 fn trained() -> (RecurrentModel<RnnCell>, Vocab) {
     let vocab = Vocab::from_chars(&['h', 'e', 'l', 'o']).unwrap();
     let ids = vocab.encode("hello").unwrap();
@@ -32,6 +33,7 @@ fn after_training_h_e_l_l_predicts_e_l_l_o() {
         logits.iter().map(|o| o.column(0).argmax().0).collect();
     assert_eq!(vocab.decode(&predicted).unwrap(), "ello");
 }
+// ANCHOR_END: hello
 
 #[test]
 fn the_loss_falls_from_log_4_per_character() {
