@@ -23,20 +23,20 @@ mod serve;
 // Used by the exercise subcommands and the book tooling as they land.
 #[allow(dead_code)]
 mod exercise;
-#[allow(dead_code)]
-pub mod manifest;
-#[allow(dead_code)]
-mod rustsrc;
 mod grade;
 mod gradescope;
 mod hint;
+#[allow(dead_code)]
+pub mod manifest;
 mod progress;
 mod reset;
 mod runner;
+#[allow(dead_code)]
+mod rustsrc;
 mod student;
-mod verify;
 #[cfg(test)]
 mod testutil;
+mod verify;
 mod workspace;
 
 #[derive(Debug, Parser)]
