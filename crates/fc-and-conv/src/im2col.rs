@@ -60,6 +60,50 @@ pub fn im2col(x: &[Volume], rows: &Axis, cols: &Axis) -> DMatrix<f64> {
 }
 // ANCHOR_END: im2col
 
+/// The reference im2col for one image, straight from the formula
+/// `X_col[(d·F·F + u·F + v, i'·W' + j')] = x[d, i'S + u − P, j'S + v − P]`
+/// (0 in the padding): an optional challenge. The engine's batched
+/// [`im2col`] is tested equal to it.
+///
+/// # Panics
+/// When `image` is not `depth x rows.n x cols.n`.
+pub fn im2col_naive(image: &Volume, rows: &Axis, cols: &Axis) -> DMatrix<f64> {
+    let expected = Shape::new(image.depth(), rows.n, cols.n);
+    crate::volume::expect_volumes(
+        "im2col_naive",
+        "image",
+        std::slice::from_ref(image),
+        expected,
+    );
+    // ANCHOR: im2col_naive
+    // BEGIN SOLUTION im2col
+    let (fh, fw) = (rows.f, cols.f);
+    let mut x_col =
+        DMatrix::zeros(image.depth() * fh * fw, rows.out * cols.out);
+    for oi in 0..rows.out {
+        for oj in 0..cols.out {
+            for d in 0..image.depth() {
+                for u in 0..fh {
+                    for v in 0..fw {
+                        // x[d, oi·S + u − P, oj·S + v − P], 0 in the padding
+                        if let (Some(i), Some(j)) =
+                            (rows.input_index(oi, u), cols.input_index(oj, v))
+                        {
+                            x_col[(
+                                d * fh * fw + u * fw + v,
+                                oi * cols.out + oj,
+                            )] = image[(d, i, j)];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    x_col
+    // END SOLUTION
+    // ANCHOR_END: im2col_naive
+}
+
 /// The adjoint of [`im2col`]: every entry of `d_cols` is added back onto the
 /// input pixel it was copied from (a pixel under several windows collects
 /// several terms; padding entries are dropped). Returns `batch` volumes of

@@ -544,3 +544,72 @@ mod param_count {
         assert_eq!(layers[2].params, fc.num_params());
     }
 }
+
+mod im2col {
+    use super::*;
+    use fc_and_conv::{Axis, im2col_naive};
+
+    #[test]
+    fn columns_are_the_2x2_windows_of_a_3x3_image() {
+        let x =
+            Volume::from_fn(Shape::new(1, 3, 3), |_, i, j| (3 * i + j) as f64);
+        let a = Axis::new("conv", "height", 3, 2, 1, Padding::VALID).unwrap();
+        let x_col = im2col_naive(&x, &a, &a);
+        let want = DMatrix::from_column_slice(
+            4,
+            4,
+            &[
+                0.0, 1.0, 3.0, 4.0, // window (0, 0)
+                1.0, 2.0, 4.0, 5.0, // window (0, 1)
+                3.0, 4.0, 6.0, 7.0, // window (1, 0)
+                4.0, 5.0, 7.0, 8.0, // window (1, 1)
+            ],
+        );
+        assert_close("im2col_naive: X_col", &x_col, &want);
+    }
+
+    #[test]
+    fn padding_entries_are_zero() {
+        let x = Volume::from_fn(Shape::new(1, 2, 2), |_, _, _| 1.0);
+        let a = Axis::new("conv", "h", 2, 3, 1, Padding::Explicit(1)).unwrap();
+        let x_col = im2col_naive(&x, &a, &a);
+        // Window (0, 0) covers rows/columns −1..1: only its lower-right 2x2
+        // corner is inside the image.
+        let want = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
+        let got: Vec<f64> = x_col.column(0).iter().copied().collect();
+        assert_eq!(got, want, "im2col_naive: X_col column 0");
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn w_col_times_x_col_plus_b_is_the_convolution(
+            depth in 1usize..4, n_h in 3usize..8, n_w in 3usize..8,
+            k in 1usize..4, f in 1usize..4, s in 1usize..4,
+            padding in paddings(), seed in 0u64..10_000
+        ) {
+            let Some((conv, mut rng)) =
+                conv_case(depth, (n_h, n_w), k, f, s, padding, seed)
+            else {
+                return Ok(());
+            };
+            let x = random_volume(conv.input_shape(), &mut rng);
+            let x_col = im2col_naive(&x, &conv.rows(), &conv.cols());
+            assert_close(
+                "im2col_naive: X_col",
+                &x_col,
+                &fc_and_conv::im2col(
+                    std::slice::from_ref(&x),
+                    &conv.rows(),
+                    &conv.cols(),
+                ),
+            );
+            let mut y = conv.params.filter_matrix() * &x_col;
+            for mut column in y.column_iter_mut() {
+                column += &conv.params.b;
+            }
+            let (want, _) = conv.forward(std::slice::from_ref(&x));
+            assert_close("W_col · X_col + b", &y, want[0].as_matrix());
+        }
+    }
+}
