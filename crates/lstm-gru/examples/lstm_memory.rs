@@ -6,7 +6,12 @@
 //! initialisation scale U(±1/√n), the same budget: Adam with learning rate
 //! 0.01, gradient norm clipped to 5, batches of 32 sequences, the same
 //! number of updates) are trained for each `T` and tested on 512 fresh
-//! sequences.
+//! sequences. The gated cells run twice: with their default
+//! initialisation (LSTM forget bias 1, GRU gate biases 0) and with the
+//! "chrono" initialisation of Tallec & Ollivier (2018), which sets the
+//! gates' biases so that the cells start out remembering over about `T`
+//! steps: `b_f = log u`, `b_i = −b_f` with `u ~ U(1, T − 1)` for the LSTM,
+//! and `b_z = −log u` for the slide's GRU (whose `1 − z` keeps `h_{t−1}`).
 //!
 //! cargo run --release -p lstm-gru --example lstm_memory -- --seed 1
 //!
@@ -99,14 +104,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(default)
     };
     let seed = get("--seed", 1);
-    let updates = get("--updates", 1500) as usize;
-    let lengths = [5usize, 10, 20, 40, 60, 100];
+    let updates = get("--updates", 1200) as usize;
+    let lengths = [10usize, 20, 40, 80, 120];
     let s = 1.0 / (HIDDEN as f64).sqrt();
-    let (mut rnn_pts, mut lstm_pts, mut gru_pts) = (vec![], vec![], vec![]);
+    let mut pts = vec![vec![]; 5];
     let mut md = format!(
         "Test accuracy (512 sequences; chance 25%) after {updates} updates \
          of batch {BATCH}, hidden {HIDDEN}, seed {seed}.\n\n\
-         | T | vanilla RNN | LSTM | GRU |\n|---:|---:|---:|---:|\n"
+         | T | vanilla RNN | LSTM | GRU | LSTM, chrono init | \
+         GRU, chrono init |\n|---:|---:|---:|---:|---:|---:|\n"
     );
     for &t in &lengths {
         let mut r = rng(seed * 1000 + t as u64);
@@ -118,24 +124,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let lstm = LstmCell::new(SYMBOLS, HIDDEN, &mut r)?;
         let gru = GruCell::new(SYMBOLS, HIDDEN, &mut r)?;
         let run_seed = seed * 1000 + t as u64;
-        let a_rnn = train_and_test(rnn, t, updates, run_seed)?;
-        let a_lstm = train_and_test(lstm, t, updates, run_seed)?;
-        let a_gru = train_and_test(gru, t, updates, run_seed)?;
-        println!(
-            "T = {t:3}: RNN {:5.1}%  LSTM {:5.1}%  GRU {:5.1}%",
-            100.0 * a_rnn,
-            100.0 * a_lstm,
-            100.0 * a_gru
-        );
-        md += &format!(
-            "| {t} | {:.1}% | {:.1}% | {:.1}% |\n",
-            100.0 * a_rnn,
-            100.0 * a_lstm,
-            100.0 * a_gru
-        );
-        rnn_pts.push((t as f64, 100.0 * a_rnn));
-        lstm_pts.push((t as f64, 100.0 * a_lstm));
-        gru_pts.push((t as f64, 100.0 * a_gru));
+        // chrono initialisation: u ~ U(1, T − 1) per unit
+        let mut lstm_c = lstm.clone();
+        let mut gru_c = gru.clone();
+        for k in 0..HIDDEN {
+            let u: f64 = r.random_range(1.0..(t as f64 - 1.0).max(1.5));
+            lstm_c.b[(HIDDEN + k, 0)] = u.ln();
+            lstm_c.b[(k, 0)] = -u.ln();
+            gru_c.b[(HIDDEN + k, 0)] = -u.ln();
+        }
+        let acc = [
+            train_and_test(rnn, t, updates, run_seed)?,
+            train_and_test(lstm, t, updates, run_seed)?,
+            train_and_test(gru, t, updates, run_seed)?,
+            train_and_test(lstm_c, t, updates, run_seed)?,
+            train_and_test(gru_c, t, updates, run_seed)?,
+        ];
+        let cells: Vec<String> =
+            acc.iter().map(|a| format!("{:.1}%", 100.0 * a)).collect();
+        println!("T = {t:3}: {}", cells.join("  "));
+        md += &format!("| {t} | {} |\n", cells.join(" | "));
+        for (p, a) in pts.iter_mut().zip(acc) {
+            p.push((t as f64, 100.0 * a));
+        }
     }
     let dir = env!("CARGO_MANIFEST_DIR");
     line_chart(
@@ -145,9 +156,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         ("T (sequence length)", "test accuracy, % (chance 25%)"),
         &[
-            Series::new("vanilla RNN", rnn_pts),
-            Series::new("LSTM", lstm_pts),
-            Series::new("GRU", gru_pts),
+            Series::new("vanilla RNN", pts[0].clone()),
+            Series::new("LSTM", pts[1].clone()),
+            Series::new("GRU", pts[2].clone()),
+            Series::new("LSTM, chrono init", pts[3].clone()),
+            Series::new("GRU, chrono init", pts[4].clone()),
         ],
         Scale::Linear,
     )?;

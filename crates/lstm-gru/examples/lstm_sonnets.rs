@@ -12,6 +12,11 @@
 //! writes `book/src/figures/lstm-gru-sonnets.svg` and
 //! `lstm-gru-sonnets.md` (sizes, final losses and samples).
 //!
+//! Each cell starts from its usual initialisation: min-char-rnn's normal
+//! weights with standard deviation 0.01 for the vanilla RNN (with
+//! U(±1/√n) it does not train under this recipe), U(±1/√n) and a forget
+//! bias of 1 for the LSTM, U(±1/√n) for the GRU.
+//!
 //! The LSTM and the vanilla RNN train on their fast paths
 //! (`FastLstmTrainer`, `vanilla_rnn_bptt::FastTrainer`), the GRU on the
 //! generic `CharTrainer`; the fast paths are tested equal to the generic
@@ -20,7 +25,7 @@
 use datasets::text::split;
 use datasets::{Vocab, sonnets};
 use foundations::figures::{Scale, Series, figure_path, line_chart};
-use foundations::{Error, ParamsExt, init, rng};
+use foundations::{Error, ParamsExt, rng};
 use lstm_gru::{FastLstmTrainer, GruCell, LstmCell};
 use std::time::Instant;
 use vanilla_rnn_bptt::{
@@ -33,6 +38,7 @@ struct Run {
     hidden: usize,
     params: usize,
     curve: Vec<(f64, f64)>,
+    train_curve: Vec<(f64, f64)>,
     sample: String,
     secs: f64,
 }
@@ -50,13 +56,22 @@ fn run<C: RecurrentCell>(
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let every = (steps / 20).max(1);
     let start = Instant::now();
-    let mut curve = vec![(0.0, evaluate(&model, val, 100)?)];
+    let l0 = evaluate(&model, val, 100)?;
+    let mut curve = vec![(0.0, l0)];
+    let mut train_curve = vec![(0.0, l0)];
+    // the training loss per character, smoothed as min-char-rnn does
+    let mut smooth = l0;
     for s in 1..=steps {
-        step(&mut model)?;
+        let loss = step(&mut model)? / 25.0;
+        smooth = 0.99 * smooth + 0.01 * loss;
         if s % every == 0 {
             let l = evaluate(&model, val, 100)?;
-            println!("{name}: step {s:6}  validation {l:.3} nats/char");
+            println!(
+                "{name}: step {s:6}  training {smooth:.3}  validation {l:.3} \
+                 nats/char"
+            );
             curve.push((s as f64, l));
+            train_curve.push((s as f64, smooth));
         }
     }
     let secs = start.elapsed().as_secs_f64();
@@ -75,6 +90,7 @@ fn run<C: RecurrentCell>(
         hidden: model.cell.hidden_size(),
         params: model.num_params(),
         curve,
+        train_curve,
         sample: text,
         secs,
     })
@@ -136,13 +152,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             _ => {
                 let n = 212;
-                let s = 1.0 / (n as f64).sqrt();
-                // the same initialisation scale as the gated cells
-                let cell = RnnCell {
-                    w: init::uniform(n, n, s, r),
-                    u: init::uniform(n, v, s, r),
-                    b: foundations::Mat::zeros(n, 1),
-                };
+                // min-char-rnn's initialisation (normal, std 0.01): the
+                // recipe this cell trains well with
+                let cell = RnnCell::new(v, n, r)?;
                 let m = RecurrentModel::new(cell, Output::new(n, v, r)?)?;
                 let mut t =
                     FastTrainer::new(&m, train.to_vec(), config.clone())?;
@@ -188,16 +200,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{steps} updates of 25 characters each, Adagrad 0.1, clipping \
              ±5, seed {seed}; validation = the last 10% of the text.\n\n\
              | cell | hidden n | parameters | validation loss at start | \
-             at the end |\n|---|---:|---:|---:|---:|\n"
+             at the end | training loss at the end (smoothed) |\n\
+             |---|---:|---:|---:|---:|---:|\n"
         );
         for r in &runs {
             md += &format!(
-                "| {} | {} | {} | {:.3} | {:.3} |\n",
+                "| {} | {} | {} | {:.3} | {:.3} | {:.3} |\n",
                 r.name,
                 r.hidden,
                 r.params,
                 r.curve[0].1,
-                r.curve.last().map_or(f64::NAN, |p| p.1)
+                r.curve.last().map_or(f64::NAN, |p| p.1),
+                r.train_curve.last().map_or(f64::NAN, |p| p.1)
             );
         }
         for r in &runs {
