@@ -297,7 +297,13 @@ pub fn parse_run(
     text: &str,
 ) -> (BTreeMap<String, bool>, BTreeMap<String, String>) {
     let mut results = BTreeMap::new();
+    // Result lines come before the failure blocks; what a test printed
+    // (inside those blocks) cannot pose as a result, and the first result
+    // line of a test wins.
     for line in text.lines() {
+        if line == "failures:" || line.starts_with("---- ") {
+            break;
+        }
         let Some(rest) = line.strip_prefix("test ") else {
             continue;
         };
@@ -309,11 +315,11 @@ pub fn parse_run(
             if let Some(name) = rest.strip_suffix(suffix) {
                 // `should_panic` tests print `name - should panic ... ok`.
                 let name = name.strip_suffix(" - should panic").unwrap_or(name);
-                results.insert(name.to_string(), ok);
+                results.entry(name.to_string()).or_insert(ok);
             }
         }
         if let Some((name, _)) = rest.split_once(" ... ignored, ") {
-            results.insert(name.to_string(), false);
+            results.entry(name.to_string()).or_insert(false);
         }
     }
     let mut failures = BTreeMap::new();
@@ -371,7 +377,7 @@ test c::slow ... ignored, too slow
 failures:
 
 ---- a_b::y stdout ----
-printed
+test a_b::y ... ok
 
 thread 'a_b::y' (12) panicked at tests/graded.rs:5:9:
 dw differs at (0, 1): analytic 1, numeric 2
@@ -393,7 +399,7 @@ test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out
         assert!(!r["a_b::y"]);
         assert!(!r["c::panics"]);
         assert!(!r["c::slow"]);
-        assert!(f["a_b::y"].starts_with("printed"));
+        assert!(f["a_b::y"].starts_with("test a_b::y ... ok"), "printed");
         assert_eq!(
             first_failure_line(&f["a_b::y"]),
             "dw differs at (0, 1): analytic 1, numeric 2"
