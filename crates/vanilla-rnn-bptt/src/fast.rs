@@ -65,8 +65,10 @@ fn gemv_acc(y: &mut [f64], a: &[f64], x: &[f64]) {
 #[inline(always)]
 fn exp_vec(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52: rounds to integer
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    // ln 2 split in two (fdlibm): LN2_HI has zeros in its low bits, so
+    // k · LN2_HI is exact for |k| < 2^11.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     let x = x.clamp(-708.0, 709.0);
     let kf = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
     let k_bits = kf.to_bits().wrapping_sub(MAGIC.to_bits());

@@ -84,7 +84,9 @@ impl TrainConfig {
             return bad(format!("learning rate {} must be > 0", self.lr));
         }
         match self.clip {
-            Clip::Elementwise(c) | Clip::GlobalNorm(c) if !(c > 0.0) => {
+            Clip::Elementwise(c) | Clip::GlobalNorm(c)
+                if c.is_nan() || c <= 0.0 =>
+            {
                 return bad(format!("clipping threshold {c} must be > 0"));
             }
             _ => {}
