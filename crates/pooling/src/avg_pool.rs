@@ -92,12 +92,8 @@ impl AvgPool {
         let func = "avg_pool::backward";
         expect_same_batch(func, "x", cache.batch, "d_out", d_out.len());
         expect_volumes(func, "d_out", d_out, self.window.output);
-        let Window {
-            f,
-            s,
-            input,
-            output,
-        } = self.window;
+        let (f, s) = (self.window.f, self.window.s);
+        let (input, output) = (self.window.input, self.window.output);
         // ANCHOR: backward
         // BEGIN SOLUTION avg-pool-backward
         let share = 1.0 / (f * f) as f64; // forward: y = (1/F²) Σ_window x
