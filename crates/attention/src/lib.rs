@@ -16,12 +16,15 @@
 //! * [`decoder_step`]: one decoder step with attention, reference form
 //!   (exercise);
 //! * [`decode`]: greedy, temperature sampling, beam search (exercise);
-//! * [`translate`]: a trained model as a decoder for one source.
+//! * [`translate`]: a trained model as a decoder for one source;
+//! * [`captioning`]: a digit's English word from CNN features, character
+//!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`).
 //!
 //! Book: *Attention*.
 
 pub mod additive;
 pub mod attention;
+pub mod captioning;
 pub mod decode;
 pub mod decoder_step;
 pub mod engine;

@@ -338,3 +338,57 @@ fn the_tokens_and_states_of_a_translator_match_teacher_forcing() {
     );
     let _ = model.encoder.hidden_size();
 }
+
+mod captioning {
+    use attention::captioning::{
+        CaptionDecoder, Captioner, caption_ids, caption_vocab,
+    };
+    use attention::decode::greedy;
+    use foundations::{assert_gradients, init::uniform, rng};
+
+    #[test]
+    fn captions_are_the_words_with_end() {
+        let v = caption_vocab();
+        assert_eq!(v.len(), 18);
+        assert_eq!(v.decode(&caption_ids(7)).unwrap(), "seven");
+        assert_eq!(*caption_ids(0).last().unwrap(), datasets::dates::END);
+    }
+
+    #[test]
+    fn decoder_gradients_match_numeric() {
+        let mut r = rng(3);
+        let mut cap = Captioner::new(4, 3, 18, &mut r).unwrap();
+        cap.rnn.cell.u = uniform(3, 22, 0.5, &mut r);
+        cap.rnn.cell.w = uniform(3, 3, 0.5, &mut r);
+        let v = uniform(4, 2, 1.0, &mut r);
+        let caps = vec![caption_ids(1), caption_ids(2)]; // one, two
+        let (_, g) = cap.loss_and_grads(&v, &caps);
+        assert_gradients("Captioner::loss_and_grads", &cap, &g, |c| {
+            c.loss_and_grads(&v, &caps).0
+        });
+    }
+
+    #[test]
+    fn the_image_features_change_the_caption_distribution() {
+        let mut r = rng(4);
+        let mut cap = Captioner::new(4, 5, 18, &mut r).unwrap();
+        cap.rnn.cell.u = uniform(5, 22, 1.0, &mut r);
+        let a = uniform(4, 1, 1.0, &mut r);
+        let b = uniform(4, 1, 1.0, &mut r);
+        let ga = greedy(&CaptionDecoder::new(&cap, &a), 6);
+        let gb = greedy(&CaptionDecoder::new(&cap, &b), 6);
+        assert!((ga.log_prob - gb.log_prob).abs() > 1e-9);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "Captioner::loss_and_grads: v is 3x2, expected 4 x 2"
+    )]
+    fn features_of_the_wrong_size_are_refused() {
+        let cap = Captioner::new(4, 3, 18, &mut rng(0)).unwrap();
+        cap.loss_and_grads(
+            &foundations::Mat::zeros(3, 2),
+            &[caption_ids(1), caption_ids(2)],
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Captioning digits: the pooling crate's ConvNet is trained on the 8x8
+//! digits, then held fixed; its feature map (flattened) is fed to a
+//! character RNN decoder at the first step, which learns to write the
+//! digit's English word ("seven") and `<END>`.
+//!
+//! `cargo run --release -p attention --example captions -- --seed 1`
+//!
+//! Reports the ConvNet's test accuracy, the decoder's exact-caption
+//! accuracy on held-out digits with greedy decoding, beam search and
+//! sampling, and writes `book/src/figures/attention-captions.md` and the
+//! decoder's loss curve.
+
+use attention::captioning::{
+    CaptionDecoder, Captioner, WORDS, caption_ids, caption_vocab,
+};
+use attention::decode::{beam_search, greedy, sample};
+use fc_and_conv::Volume;
+use foundations::figures::{Scale, Series, figure_path, line_chart};
+use foundations::optim::{Adam, Optimizer};
+use foundations::{Mat, ensure_finite, rng};
+use indicatif::ProgressBar;
+use pooling::data::to_volumes;
+use pooling::{ConvNet, ConvNetConfig};
+use rand::seq::SliceRandom;
+use std::fmt::Write as _;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let a: Vec<String> = std::env::args().collect();
+    a.iter()
+        .position(|x| x == name)
+        .and_then(|i| a.get(i + 1))
+        .map(|v| v.parse().expect("a number"))
+        .unwrap_or(default)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seed = arg("--seed", 1);
+    let cnn_epochs = arg("--cnn-epochs", 15) as usize;
+    let epochs = arg("--epochs", 30) as usize;
+    let digits = datasets::Digits::load()?;
+    let (train, test) = digits.split(0.8, seed);
+    let (x_train, y_train) = to_volumes(&train);
+    let (x_test, y_test) = to_volumes(&test);
+    let mut r = rng(seed);
+
+    // 1. The image encoder: train the ConvNet, then hold it fixed.
+    let mut net = ConvNet::new(ConvNetConfig::default(), &mut r)?;
+    let mut opt = Adam::new(2e-3);
+    let mut order: Vec<usize> = (0..x_train.len()).collect();
+    let bar = ProgressBar::new(cnn_epochs as u64);
+    let mut step = 0;
+    for _ in 0..cnn_epochs {
+        order.shuffle(&mut r);
+        for chunk in order.chunks(32) {
+            let x: Vec<_> = chunk.iter().map(|&i| x_train[i].clone()).collect();
+            let y: Vec<usize> = chunk.iter().map(|&i| y_train[i]).collect();
+            net.train_step(&mut opt, &x, &y, step, &mut r)?;
+            step += 1;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let pred = net.predict(&x_test);
+    let cnn_acc = pred.iter().zip(&y_test).filter(|(a, b)| a == b).count()
+        as f64
+        / y_test.len() as f64;
+    println!(
+        "ConvNet (fixed from now on): test accuracy {:.1}%",
+        100.0 * cnn_acc
+    );
+    let feats = |x: &[Volume]| -> Mat { features(&net, x) };
+    let f_train = feats(&x_train);
+    let f_test = feats(&x_test);
+
+    // 2. The caption decoder on the fixed features.
+    let vocab = caption_vocab();
+    let mut cap = Captioner::new(f_train.nrows(), 64, vocab.len(), &mut r)?;
+    let mut opt = Adam::new(5e-3);
+    // batches of one caption length (3, 4 or 5 letters)
+    let mut by_len: std::collections::BTreeMap<usize, Vec<usize>> =
+        Default::default();
+    for (i, &y) in y_train.iter().enumerate() {
+        by_len.entry(WORDS[y].len()).or_default().push(i);
+    }
+    let mut losses = Vec::new();
+    let bar = ProgressBar::new(epochs as u64);
+    for epoch in 0..epochs {
+        let mut batches = Vec::new();
+        for ids in by_len.values_mut() {
+            ids.shuffle(&mut r);
+            batches.extend(ids.chunks(32).map(<[usize]>::to_vec));
+        }
+        batches.shuffle(&mut r);
+        let mut total = 0.0;
+        for ids in &batches {
+            let v = Mat::from_fn(f_train.nrows(), ids.len(), |k, b| {
+                f_train[(k, ids[b])]
+            });
+            let caps: Vec<Vec<usize>> =
+                ids.iter().map(|&i| caption_ids(y_train[i])).collect();
+            let (loss, g) = cap.loss_and_grads(&v, &caps);
+            ensure_finite(loss, step)?;
+            opt.step(&mut cap, &g);
+            total += loss * ids.len() as f64;
+            step += 1;
+        }
+        losses.push(((epoch + 1) as f64, total / y_train.len() as f64));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    // 3. Held-out digits: greedy, beam search, sampling.
+    let mut ok = [0usize; 3];
+    let mut sr = rng(seed + 7);
+    let mut rows = String::new();
+    for (i, &y) in y_test.iter().enumerate() {
+        let v = f_test.columns(i, 1).into_owned();
+        let dec = CaptionDecoder::new(&cap, &v);
+        let want = caption_ids(y);
+        let g = greedy(&dec, 8);
+        let b = beam_search(&dec, 3, 8, 0.7);
+        let s = sample(&dec, 8, 1.0, &mut sr);
+        ok[0] += usize::from(g.tokens == want);
+        ok[1] += usize::from(b[0].tokens == want);
+        ok[2] += usize::from(s.tokens == want);
+        if i < 10 {
+            writeln!(
+                rows,
+                "| {y} | {} | {} | {} | {} |",
+                WORDS[y],
+                vocab.decode(&g.tokens)?,
+                vocab.decode(&b[0].tokens)?,
+                vocab.decode(&s.tokens)?
+            )?;
+        }
+    }
+    let pct = |k: usize| 100.0 * k as f64 / y_test.len() as f64;
+    let mut md = String::new();
+    writeln!(md, "| held-out digits ({}) | exact caption |", y_test.len())?;
+    writeln!(md, "|---|---:|")?;
+    writeln!(
+        md,
+        "| ConvNet's own class prediction (for reference) | {:.1}% |",
+        100.0 * cnn_acc
+    )?;
+    writeln!(md, "| caption, greedy | {:.1}% |", pct(ok[0]))?;
+    writeln!(
+        md,
+        "| caption, beam search k = 3, α = 0.7 | {:.1}% |",
+        pct(ok[1])
+    )?;
+    writeln!(md, "| caption, sampling τ = 1 | {:.1}% |", pct(ok[2]))?;
+    writeln!(md)?;
+    writeln!(md, "| label | caption | greedy | beam | sampled |")?;
+    writeln!(md, "|---|---|---|---|---|")?;
+    md.push_str(&rows);
+    writeln!(
+        md,
+        "\n<small>Generated by `cargo run --release -p attention --example \
+         captions -- --seed {seed}` (ConvNet {cnn_epochs} epochs, decoder \
+         {epochs} epochs).</small>"
+    )?;
+    let fig = |n: &str| figure_path(env!("CARGO_MANIFEST_DIR"), n);
+    std::fs::write(fig("attention-captions.md"), &md)?;
+    line_chart(
+        &fig("attention-captions-loss.svg"),
+        "Caption decoder: training loss per epoch (ConvNet fixed)",
+        ("epoch", "mean loss per caption"),
+        &[Series::new("decoder", losses)],
+        Scale::Log,
+    )?;
+    print!("{md}");
+    Ok(())
+}
+
+/// The flattened feature map of every image, as the columns of an
+/// `F x B` matrix.
+fn features(net: &ConvNet, x: &[Volume]) -> Mat {
+    let maps = net.feature_maps(x);
+    let cols: Vec<Mat> = maps.iter().map(|m| m.flatten()).collect();
+    Mat::from_fn(cols[0].nrows(), cols.len(), |k, b| cols[b][k])
+}
