@@ -17,10 +17,9 @@
 //! U(±1/√n) it does not train under this recipe), U(±1/√n) and a forget
 //! bias of 1 for the LSTM, U(±1/√n) for the GRU.
 //!
-//! The LSTM and the vanilla RNN train on their fast paths
-//! (`FastLstmTrainer`, `vanilla_rnn_bptt::FastTrainer`), the GRU on the
-//! generic `CharTrainer`; the fast paths are tested equal to the generic
-//! one, so the three runs do the same arithmetic per update.
+//! The LSTM trains on its fast path (`FastLstmTrainer`), the vanilla RNN and
+//! the GRU on the generic `CharTrainer`; the fast path is tested equal to
+//! the generic one, so the three runs do the same arithmetic per update.
 
 use datasets::text::split;
 use datasets::{Vocab, sonnets};
@@ -29,8 +28,8 @@ use foundations::{Error, ParamsExt, rng};
 use lstm_gru::{FastLstmTrainer, GruCell, LstmCell};
 use std::time::Instant;
 use vanilla_rnn_bptt::{
-    CharTrainer, FastTrainer, Output, RecurrentCell, RecurrentModel, RnnCell,
-    TrainConfig, evaluate, sample,
+    CharTrainer, Output, RecurrentCell, RecurrentModel, RnnCell, TrainConfig,
+    evaluate, sample,
 };
 
 struct Run {
@@ -157,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let cell = RnnCell::new(v, n, r)?;
                 let m = RecurrentModel::new(cell, Output::new(n, v, r)?)?;
                 let mut t =
-                    FastTrainer::new(&m, train.to_vec(), config.clone())?;
+                    CharTrainer::new(&m, train.to_vec(), config.clone())?;
                 run("vanilla RNN", m, |m| t.step(m), steps, val, &vocab, seed)?
             }
         };

@@ -61,6 +61,9 @@ pub mod gru;
 pub mod gru_cell;
 pub mod lstm;
 pub mod lstm_cell;
+pub mod mut1;
+pub mod mut2;
+pub mod mut3;
 pub mod ops;
 pub mod stack;
 
@@ -69,4 +72,7 @@ pub use gru::{Gru, GruCache, GruStepCache};
 pub use gru_cell::{GruCell, GruCellCache};
 pub use lstm::{Lstm, LstmCache, LstmState, LstmStateGrads, LstmStepCache};
 pub use lstm_cell::{LstmCell, LstmCellCache};
+pub use mut1::Mut1;
+pub use mut2::Mut2;
+pub use mut3::Mut3;
 pub use stack::{Stack, StackCache};

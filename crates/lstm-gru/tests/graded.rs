@@ -563,3 +563,51 @@ mod stacked_backward {
         }
     }
 }
+
+/// The three MUT cells share one check: `L = ⟨u, h'⟩` against central
+/// differences for every parameter, `x` and `h`.
+macro_rules! mut_backward_tests {
+    ($module:ident, $cell:ident, $name:literal) => {
+        mod $module {
+            use super::*;
+            use lstm_gru::$cell;
+
+            fn check(n: usize, b: usize, seed: u64) {
+                let mut cell = $cell::new(n, n, &mut rng(seed)).unwrap();
+                // non-zero biases, so that no gate sits at exactly 1/2
+                foundations::Params::visit_mut(&mut cell, &mut |_, m| {
+                    *m += rand_mat(m.nrows(), m.ncols(), 0.5, seed + 3);
+                });
+                let x = rand_mat(n, b, 1.0, seed + 1);
+                let h = rand_mat(n, b, 1.0, seed + 2);
+                let u = rand_mat(n, b, 1.0, seed + 4);
+                let (_, cache) = cell.step_forward(&x, &h);
+                let (g, dx, dh) = cell.step_backward(&cache, &u);
+                let theta = (cell, Named("x", x), Named("h", h));
+                let grads = (g, Named("x", dx), Named("h", dh));
+                assert_gradients($name, &theta, &grads, |p| {
+                    dot(&u, &p.0.step_forward(&p.1.1, &p.2.1).0)
+                });
+            }
+
+            #[test]
+            fn every_gradient_matches_numeric() {
+                check(3, 2, 1);
+            }
+
+            proptest! {
+                #![proptest_config(graded_config())]
+                #[test]
+                fn gradients_match_on_random_sizes(
+                    n in 1usize..4, b in 1usize..3, seed in 0u64..1000
+                ) {
+                    check(n, b, seed);
+                }
+            }
+        }
+    };
+}
+
+mut_backward_tests!(mut1_backward, Mut1, "mut1::step_backward");
+mut_backward_tests!(mut2_backward, Mut2, "mut2::step_backward");
+mut_backward_tests!(mut3_backward, Mut3, "mut3::step_backward");
