@@ -11,6 +11,8 @@
 //! * the **reference** ([`Lstm`], [`Gru`]): the slide's equations line by
 //!   line. Their step forward and backward and the LSTM's backward through
 //!   time are the exercises; nothing outside this crate's tests uses them.
+//!   [`Mut1`], [`Mut2`], [`Mut3`] are Jozefowicz et al.'s variants, whose
+//!   step backward passes are optional challenge exercises.
 //! * the **engine** ([`LstmCell`], [`GruCell`], [`Stack`]): the same cells,
 //!   fast, implementing [`vanilla_rnn_bptt::RecurrentCell`], so the generic
 //!   sequence forward, BPTT, truncated BPTT, training loop
