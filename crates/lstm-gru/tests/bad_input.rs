@@ -92,3 +92,38 @@ fn a_new_lstm_remembers_by_default_forget_bias_one() {
     assert!(l.b.rows(3, 3).iter().all(|&b| b == 1.0));
     assert!(l.b.rows(0, 3).iter().all(|&b| b == 0.0));
 }
+
+#[test]
+#[should_panic(
+    expected = "GruCell::step_forward: h_prev is 2x1, expected 3 x 1"
+)]
+fn gru_engine_hidden_state_of_the_wrong_size_is_named() {
+    use vanilla_rnn_bptt::RecurrentCell;
+    let g = lstm_gru::GruCell::new(4, 3, &mut rng(1)).unwrap();
+    g.step_forward(&Mat::zeros(2, 1), &Mat::zeros(4, 1));
+}
+
+#[test]
+#[should_panic(
+    expected = "Stack::step_forward: 1 states, expected one per layer (L = 2)"
+)]
+fn a_stack_needs_one_state_per_layer() {
+    use vanilla_rnn_bptt::RecurrentCell;
+    let cells = vec![
+        lstm_gru::LstmCell::new(4, 3, &mut rng(1)).unwrap(),
+        lstm_gru::LstmCell::new(3, 3, &mut rng(2)).unwrap(),
+    ];
+    let stack = lstm_gru::Stack::new(cells).unwrap();
+    stack.step_forward(&vec![LstmState::zeros(3, 1)], &Mat::zeros(4, 1));
+}
+
+#[test]
+fn mut1_and_mut2_need_an_input_of_the_hidden_size() {
+    let e = lstm_gru::Mut1::new(4, 3, &mut rng(1)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("D = 4 must equal the hidden size n = 3")
+    );
+    assert!(lstm_gru::Mut2::new(4, 3, &mut rng(1)).is_err());
+    assert!(lstm_gru::Mut3::new(4, 3, &mut rng(1)).is_ok());
+}
