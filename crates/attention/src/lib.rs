@@ -18,11 +18,14 @@
 //! * [`decode`]: greedy, temperature sampling, beam search (exercise);
 //! * [`translate`]: a trained model as a decoder for one source;
 //! * [`captioning`]: a digit's English word from CNN features, character
-//!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`).
+//!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`);
+//! * [`attend_captioning`]: the same with attention over image regions
+//!   ("show, attend and tell").
 //!
 //! Book: *Attention*.
 
 pub mod additive;
+pub mod attend_captioning;
 pub mod attention;
 pub mod captioning;
 pub mod decode;
