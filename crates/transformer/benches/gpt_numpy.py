@@ -2,7 +2,7 @@
 engine (src/gpt.rs) is timed against.
 
 Same model as `Gpt` with pre-norm blocks, GELU, sinusoidal positions: it
-reads the weights the `speed` example saved (JSON, column-major matrices),
+reads the weights the `gpt_speed` example saved (JSON, column-major matrices),
 builds the same batch of Sonnets windows, checks that its loss equals the
 one Rust printed, and times one forward + backward on the whole batch.
 

@@ -1,8 +1,8 @@
 //! One training step of the tiny GPT, the Rust engine against the numpy
 //! reference in `benches/gpt_numpy.py` on the same weights and batch.
 //!
-//! cargo build --release -p transformer --example speed
-//! ./target/release/examples/speed   # numpy runs with OPENBLAS_NUM_THREADS=1
+//! cargo build --release -p transformer --example gpt_speed
+//! ./target/release/examples/gpt_speed   # numpy runs with OPENBLAS_NUM_THREADS=1
 //!
 //! Writes `book/src/figures/transformer-speed.md` (needs python3 + numpy).
 

@@ -3,8 +3,8 @@
 //! Adam, decoded greedily, scored by exact match on held-out dates (dates
 //! that never occur in training). Uses the reference layers.
 //!
-//! cargo build --release -p transformer --example dates
-//! ./target/release/examples/dates --seed 1 --epochs 5
+//! cargo build --release -p transformer --example transformer_dates
+//! ./target/release/examples/transformer_dates --seed 1 --epochs 5
 
 use clap::Parser;
 use datasets::dates::{DatePair, DateTask, END, START};

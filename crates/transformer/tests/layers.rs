@@ -321,3 +321,12 @@ fn engine_equals_the_reference_above_the_small_size_threshold() {
         assert!((a - e).abs() < 1e-10, "gradient entry {k}: {a} vs {e}");
     }
 }
+
+#[test]
+#[should_panic(expected = "attention::backward: d_y is 2x3, expected 3 x 3")]
+fn wrong_d_y_shape_is_named() {
+    let q = DMatrix::from_element(2, 3, 0.1);
+    let v = DMatrix::from_element(3, 3, 0.1);
+    let (_, c) = attention::forward(&q, &q, &v, Mask::None);
+    attention::backward(&c, &DMatrix::zeros(2, 3));
+}
