@@ -205,7 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ],
         Scale::Linear,
     )?;
-    let p = positional::sinusoidal(args.d, t);
+    let p = positional::sinusoidal_table(args.d, t);
     let labels = |n: usize, every: usize| -> Vec<String> {
         (0..n)
             .map(|i| {

@@ -21,6 +21,24 @@ pub fn sinusoidal(d: usize, t_max: usize) -> DMatrix<f64> {
 }
 // ANCHOR_END: sinusoidal
 
+/// The engine's table, used by [`Positional::sinusoidal`] and so by every
+/// model: not an exercise, and equal to [`sinusoidal`] bit for bit (the
+/// same expression, a column at a time), so that a model can be built in
+/// the student version too.
+pub fn sinusoidal_table(d: usize, t_max: usize) -> DMatrix<f64> {
+    let div: Vec<f64> = (0..d)
+        .map(|r| 10000f64.powf(2.0 * (r / 2) as f64 / d as f64))
+        .collect();
+    let mut p = DMatrix::zeros(d, t_max);
+    for (t, mut col) in p.column_iter_mut().enumerate() {
+        for (r, v) in col.iter_mut().enumerate() {
+            let angle = t as f64 / div[r];
+            *v = if r % 2 == 0 { angle.sin() } else { angle.cos() };
+        }
+    }
+    p
+}
+
 /// The fixed sinusoids or a learned table; only the learned one is a
 /// parameter (its name is `p`).
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +69,7 @@ impl Positional {
     /// When `d` or `t_max` is 0.
     pub fn sinusoidal(d: usize, t_max: usize) -> Result<Self, Error> {
         check_size(d, t_max)?;
-        Ok(Positional::Sinusoidal(sinusoidal(d, t_max)))
+        Ok(Positional::Sinusoidal(sinusoidal_table(d, t_max)))
     }
 
     /// A learned table, initialised `N(0, 0.02²)` as in GPT-2.

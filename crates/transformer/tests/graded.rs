@@ -278,6 +278,18 @@ mod positional_encoding {
     }
 
     #[test]
+    fn the_engine_table_is_the_same_bit_for_bit() {
+        for (d, t) in [(1, 3), (5, 30), (64, 64)] {
+            assert_eq!(
+                sinusoidal(d, t),
+                transformer::positional::sinusoidal_table(d, t),
+                "the sinusoidal table for d = {d}, T = {t} differs from the \
+                 engine's"
+            );
+        }
+    }
+
+    #[test]
     fn odd_width_and_every_position_differ() {
         let p = sinusoidal(5, 30);
         assert!(
