@@ -15,10 +15,10 @@
 use crate::loss::Targets;
 use crate::output::{Output, RecurrentModel};
 use crate::rnn_cell::RnnCell;
-use crate::sample::{check_sampling, draw};
+use crate::sample::check_sampling;
 use foundations::shape::{Dim, expect_shape};
 use foundations::softmax::{log_softmax_columns, softmax_columns};
-use foundations::{Error, Params, ParamsExt, Rng, impl_params, init};
+use foundations::{Error, Params, Rng, impl_params, init};
 use nalgebra::DMatrix;
 
 /// The parameters of the slides' RNN (`W_hh`, `W_xh`, `W_hy` in the other
@@ -123,13 +123,15 @@ fn check_targets(func: &str, cache: &RnnCache, targets: &Targets) {
     }
 }
 
-/// `1 − tanh²(a) = 1 − h²`, element-wise, from `h = tanh(a)`.
-fn tanh_deriv(h: &DMatrix<f64>) -> DMatrix<f64> {
+/// `1 − tanh²(a) = 1 − h²`, element-wise, from `h = tanh(a)`: the slides'
+/// `diag(1 − tanh²(a))` as a matrix of the same shape as `h`.
+pub fn tanh_deriv(h: &DMatrix<f64>) -> DMatrix<f64> {
     h.map(|h| 1.0 - h * h)
 }
 
-/// The sum of the columns of `m` (`r x B` → `r x 1`).
-fn sum_columns(m: &DMatrix<f64>) -> DMatrix<f64> {
+/// The sum of the columns of `m` (`r x B` → `r x 1`): a bias gradient summed
+/// over the batch.
+pub fn sum_columns(m: &DMatrix<f64>) -> DMatrix<f64> {
     DMatrix::from_fn(m.nrows(), 1, |i, _| m.row(i).sum())
 }
 
@@ -331,6 +333,7 @@ impl Rnn {
     ) -> (Rnn, DMatrix<f64>) {
         check_targets("Rnn::bptt", cache, targets);
         // BEGIN SOLUTION rnn-bptt
+        use foundations::ParamsExt as _;
         let t_last = cache.len(); // T; the slides count t = 1 … T
         let (n, batch) = cache.hs[0].shape();
         let h = |t: usize| &cache.hs[t]; // h^(t)
@@ -422,6 +425,7 @@ impl Rnn {
             targets.len()
         );
         // BEGIN SOLUTION rnn-truncated-bptt
+        use foundations::ParamsExt as _;
         // ANCHOR: truncated
         let mut loss = 0.0;
         let mut grads = self.zeros_like();
@@ -481,7 +485,7 @@ impl Rnn {
             x[(id, 0)] = 1.0;
             let (h_next, o, _) = self.step_forward(&h, &x);
             let p = softmax_columns(&(o / temperature)); // softmax(o / τ)
-            id = draw(&p, rng);
+            id = crate::sample::draw(&p, rng);
             out.push(id);
             h = h_next;
         }
