@@ -223,18 +223,23 @@ fn region(
 /// there (the solution used them; the stub must name them).
 fn unused_lets(preamble: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for stmt in preamble.split(';') {
+    let mut at = 0;
+    for stmt in preamble.split_inclusive(';') {
+        at += stmt.len();
         let s = stmt.trim_start();
         let Some(rest) = s.strip_prefix("let ") else {
             continue;
         };
-        let pat_end = rest.find(['=', ':']).unwrap_or(rest.len());
-        for name in rustsrc::pattern_bindings(&rest[..pat_end]) {
-            if name.starts_with('_') {
-                continue;
-            }
-            let uses = count_word(preamble, &name);
-            if uses == 1 {
+        let pat_end = rest.find('=').unwrap_or(rest.len());
+        let pattern = &rest[..pat_end];
+        // `let x: T = …`: the type is no binding.
+        let pattern = match pattern.find(": ") {
+            Some(k) if !pattern[..k].contains('{') => &pattern[..k],
+            _ => pattern,
+        };
+        for name in rustsrc::pattern_bindings(pattern) {
+            if !name.starts_with('_') && uses_after(&preamble[at..], &name) == 0
+            {
                 out.push(name);
             }
         }
@@ -242,11 +247,13 @@ fn unused_lets(preamble: &str) -> Vec<String> {
     out
 }
 
-fn count_word(text: &str, word: &str) -> usize {
+/// Uses of variable `word` in `text`: whole-word occurrences that are not
+/// a field access (`.word`).
+fn uses_after(text: &str, word: &str) -> usize {
     let b = text.as_bytes();
     text.match_indices(word)
         .filter(|(i, _)| {
-            let before = *i == 0 || !is_ident(b[i - 1]);
+            let before = *i == 0 || !(is_ident(b[i - 1]) || b[i - 1] == b'.');
             let after = b.get(i + word.len()).is_none_or(|&c| !is_ident(c));
             before && after
         })
@@ -477,6 +484,12 @@ impl Affine {
     pub fn backward(&self, cache: &Cache, d_y: &M) -> (P, M) {
         let n = d_y.ncols();
         let f = \"affine::backward\";
+        expect(self.window.output);
+        let Window {
+            size,
+            output,
+        } = self.window;
+        let typed: usize = size;
         expect_shape(f, d_y);
         @B affine-backward
         // ANCHOR: affine_back
@@ -502,7 +515,10 @@ fn free(mut t: usize) -> usize {
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].id, "affine-backward");
         assert_eq!(r[0].function, "backward");
-        assert_eq!(r[0].unused, ["self", "cache", "d_y", "n"]);
+        assert_eq!(
+            r[0].unused,
+            ["self", "cache", "d_y", "n", "output", "typed"]
+        );
         assert_eq!(r[0].indent, "        ");
         assert_eq!(r[0].anchors, ["// ANCHOR: affine_back"]);
         assert_eq!(r[1].function, "free");
@@ -526,7 +542,7 @@ fn free(mut t: usize) -> usize {
         expect_shape(f, d_y);
         // EXERCISE affine-backward
         // ANCHOR: affine_back
-        let _ = (self, cache, d_y, n);
+        let _ = (self, cache, d_y, n, output, typed);
         todo!(\"exercise affine-backward: Backward pass of {{the}} \\\"affine\\\" \
 layer — book: fc-and-conv/affine.md#backward\")
         // ANCHOR_END: affine_back
