@@ -152,7 +152,13 @@ pub fn static_checks(
     let graded_mods: BTreeSet<String> =
         test_modules(&graded_src).into_iter().collect();
     for e in &m.exercises {
-        if !graded_mods.contains(&e.test_module()) {
+        // A module a macro makes (`tests!(mut1_backward, …)`) shows only
+        // as its name here; the test run (verify-exercises, grade) then
+        // checks that it holds tests.
+        let named = graded_src
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == e.test_module());
+        if !graded_mods.contains(&e.test_module()) && !named {
             problems.push(format!(
                 "exercise {}: crates/{t}/tests/graded.rs has no `mod {}`",
                 e.id,
