@@ -15,7 +15,6 @@
 //! Book: *LSTM and GRU → Speed*.
 
 use crate::lstm_cell::LstmCell;
-use foundations::activations::sigmoid_scalar as sigmoid;
 use foundations::{Error, Mat, Params, ensure_finite};
 use nalgebra::DVector;
 use std::ops::AddAssign;
@@ -46,6 +45,68 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         s += x * y;
     }
     s
+}
+
+/// `e^x` without a library call, so that loops over slices vectorise:
+/// `x = k ln 2 + r` with `k` an integer and `|r| ≤ ln 2 / 2`, `e^r` by its
+/// Taylor series to `r^13` (truncation error below `1e-17`), and `2^k`
+/// written directly into the exponent bits. Within a few ulps of
+/// `f64::exp` (tested); inputs are clamped to `[−708, 709]`.
+#[inline(always)]
+pub fn exp_vec(x: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let x = x.clamp(-708.0, 709.0);
+    let kf = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
+    let k_bits = kf.to_bits().wrapping_sub(MAGIC.to_bits());
+    let k = kf - MAGIC;
+    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
+    let mut p: f64 = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p.mul_add(r, c);
+    }
+    p * f64::from_bits(k_bits.wrapping_add(1023) << 52)
+}
+
+/// `σ(x) = 1 / (1 + e^{−x})` with [`exp_vec`].
+#[inline(always)]
+pub fn sigmoid_vec(x: f64) -> f64 {
+    1.0 / (1.0 + exp_vec(-x))
+}
+
+/// `tanh(x)` with [`exp_vec`]: `1 − 2 / (e^{2|x|} + 1)` with the sign put
+/// back, and its odd Taylor series below `|x| < 0.05`, where the
+/// subtraction would lose digits. Within 1e-14 relative of `f64::tanh`
+/// (tested).
+#[inline(always)]
+pub fn tanh_vec(x: f64) -> f64 {
+    let a = x.abs();
+    let big = 1.0 - 2.0 / (exp_vec(2.0 * a) + 1.0);
+    let a2 = a * a;
+    // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835
+    let small = a
+        * (62.0 / 2835.0f64)
+            .mul_add(a2, -17.0 / 315.0)
+            .mul_add(a2, 2.0 / 15.0)
+            .mul_add(a2, -1.0 / 3.0)
+            .mul_add(a2, 1.0);
+    let t = if a < 0.05 { small } else { big };
+    t.copysign(x)
 }
 
 /// Preallocated buffers for forward + BPTT of an LSTM char model over
@@ -197,17 +258,24 @@ impl FastLstm {
             for (jj, &h) in h_prev.iter().enumerate().skip(j) {
                 axpy(g, h, &ws[jj * m..(jj + 1) * m]);
             }
+            // the nonlinearities over contiguous slices, so that they
+            // vectorise: σ on the i, f, o blocks, tanh on the g block
+            for v in &mut g[..3 * n] {
+                *v = sigmoid_vec(*v);
+            }
+            for v in &mut g[3 * n..] {
+                *v = tanh_vec(*v);
+            }
+            let (c_prev, c_rest) =
+                self.cs.as_mut_slice().split_at_mut((t + 1) * n);
+            let c_prev = &c_prev[t * n..];
+            let c = &mut c_rest[..n];
+            let tc = &mut self.tanh_cs.as_mut_slice()[(t + 1) * n..(t + 2) * n];
+            let h = &mut self.hs.as_mut_slice()[(t + 1) * n..(t + 2) * n];
             for k in 0..n {
-                let i = sigmoid(g[k]);
-                let f = sigmoid(g[n + k]);
-                let o = sigmoid(g[2 * n + k]);
-                let gg = g[3 * n + k].tanh();
-                (g[k], g[n + k], g[2 * n + k], g[3 * n + k]) = (i, f, o, gg);
-                let c = f * self.cs[(k, t)] + i * gg;
-                let tc = c.tanh();
-                self.cs[(k, t + 1)] = c;
-                self.tanh_cs[(k, t + 1)] = tc;
-                self.hs[(k, t + 1)] = o * tc;
+                c[k] = g[n + k] * c_prev[k] + g[k] * g[3 * n + k];
+                tc[k] = tanh_vec(c[k]);
+                h[k] = g[2 * n + k] * tc[k];
             }
         }
         // ANCHOR_END: fast_forward
@@ -224,7 +292,7 @@ impl FastLstm {
             let max = col.max();
             let mut sum = 0.0;
             for p in col.iter_mut() {
-                *p = (*p - max).exp();
+                *p = exp_vec(*p - max);
                 sum += *p;
             }
             col /= sum;

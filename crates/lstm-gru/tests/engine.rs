@@ -334,3 +334,29 @@ fn fast_lstm_char_model_equals_the_generic_path() {
         .fold(0.0, f64::max);
     assert!(err < 1e-10, "parameters after 9 steps differ by {err:e}");
 }
+
+#[test]
+fn the_fast_paths_exp_sigmoid_and_tanh_agree_with_the_library() {
+    use lstm_gru::fast_lstm::{exp_vec, sigmoid_vec, tanh_vec};
+    let mut x = -700.0f64;
+    while x < 700.0 {
+        let e = x.exp();
+        assert!((exp_vec(x) - e).abs() <= 4.0 * f64::EPSILON * e, "exp({x})");
+        x += 0.37;
+    }
+    let mut x = -40.0f64;
+    while x < 40.0 {
+        let s = foundations::activations::sigmoid_scalar(x);
+        assert!(
+            (sigmoid_vec(x) - s).abs() <= 1e-15 * s.max(1e-300) + 1e-300,
+            "σ({x})"
+        );
+        let t = x.tanh();
+        assert!(
+            (tanh_vec(x) - t).abs() <= 1e-14 * t.abs().max(1e-300),
+            "tanh({x}): {} vs {t}",
+            tanh_vec(x)
+        );
+        x += 0.0137;
+    }
+}
