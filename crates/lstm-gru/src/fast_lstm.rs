@@ -55,7 +55,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[inline(always)]
 pub fn exp_vec(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     let x = x.clamp(-708.0, 709.0);
     let kf = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
