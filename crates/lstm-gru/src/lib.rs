@@ -37,6 +37,11 @@
 //!   `cell.zero_state(B)`. One-hot columns of `x` are detected and cost a
 //!   column lookup instead of a product.
 //!
+//! * [`FastLstmTrainer`] / [`FastLstm`]: the LSTM character model on a
+//!   fast path (preallocated buffers, chunk-level products), tested equal to
+//!   `CharTrainer<LstmCell>`; `examples/lstm_speed.rs` compares it with the
+//!   numpy reference in `benches/lstm_numpy.py`.
+//!
 //! ```
 //! use foundations::{Mat, rng};
 //! use lstm_gru::{LstmCell, Stack};
