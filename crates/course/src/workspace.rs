@@ -28,6 +28,8 @@ pub fn root() -> Result<PathBuf, String> {
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
-        .find(|p| p.join("book/book.toml").exists() && p.join("crates").is_dir())
+        .find(|p| {
+            p.join("book/book.toml").exists() && p.join("crates").is_dir()
+        })
         .map(Path::to_path_buf)
 }
