@@ -201,7 +201,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("line.svg");
         let s = Series::new("a", vec![(0.0, 1.0), (1.0, 0.1), (2.0, 0.01)]);
-        line_chart(&p, "decay", ("t", "y"), &[s.clone()], Scale::Log).unwrap();
+        line_chart(
+            &p,
+            "decay",
+            ("t", "y"),
+            std::slice::from_ref(&s),
+            Scale::Log,
+        )
+        .unwrap();
         let svg = std::fs::read_to_string(&p).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("decay"));
         line_chart(&p, "lin", ("t", "y"), &[s], Scale::Linear).unwrap();
