@@ -94,7 +94,11 @@ pub fn run(args: &Args) -> Result<(), String> {
 pub fn is_student_tree(root: &Path) -> bool {
     walkdir::WalkDir::new(root.join("crates"))
         .into_iter()
-        .filter_entry(|e| e.file_name() != "target")
+        // The course CLI's own sources mention the stub line; only the
+        // topic crates tell a student tree from `main`.
+        .filter_entry(|e| {
+            e.file_name() != "target" && e.file_name() != "course"
+        })
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
         .any(|e| {
