@@ -1,26 +1,11 @@
 //! Manifests <-> solution markers <-> graded tests, and the student release,
-//! checked on this workspace with the course CLI's own modules (compiled in
-//! with `#[path]`; none of this needs a build of the topic crates).
+//! checked on this workspace with the course CLI's own library (none of this
+//! needs a build of the topic crates).
 //!
 //! The dynamic half — every graded test fails on its stub and passes on its
 //! solution alone — is `cargo course verify-exercises` (CI runs it).
 
-#![allow(dead_code)]
-
-#[path = "../../crates/course/src/agree.rs"]
-mod agree;
-#[path = "../../crates/course/src/exercise.rs"]
-mod exercise;
-#[path = "../../crates/course/src/manifest.rs"]
-mod manifest;
-#[path = "../../crates/course/src/rustsrc.rs"]
-mod rustsrc;
-#[path = "../../crates/course/src/student.rs"]
-mod student;
-#[path = "../../crates/course/src/testutil.rs"]
-mod testutil;
-#[path = "../../crates/course/src/workspace.rs"]
-mod workspace;
+use course::{agree, exercise, manifest, student};
 
 use std::path::{Path, PathBuf};
 

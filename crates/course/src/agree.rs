@@ -2,10 +2,10 @@
 //! static half of `cargo course verify-exercises`; no build needed, so the
 //! workspace tests in `tests/` run it too).
 
-use crate::exercise;
 use crate::manifest::Manifest;
+use crate::{exercise, workspace};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The graded test targets of a topic: `graded` then `hidden_*` (sorted).
 pub fn test_targets(root: &Path, topic: &str, hidden: bool) -> Vec<String> {
@@ -69,21 +69,6 @@ pub fn bare_should_panics(src: &str) -> Vec<usize> {
     out
 }
 
-fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rs_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// The static checks of one topic: problems, and how many regions exist.
 pub fn static_checks(
     root: &Path,
@@ -99,7 +84,7 @@ pub fn static_checks(
         ));
     }
     let mut src_files = Vec::new();
-    rs_files(&dir.join("src"), &mut src_files);
+    workspace::files_with_extension(&dir.join("src"), "rs", &mut src_files);
     let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &src_files {
         let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;

@@ -24,14 +24,11 @@ pub struct Args {
 
 /// Runs every check and reports all problems at once.
 pub fn run(args: &Args) -> Result<(), String> {
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let mut problems = Vec::new();
     let src = root.join("book/src");
     let mut files = Vec::new();
-    markdown_files(&src, &mut files);
+    workspace::files_with_extension(&src, "md", &mut files);
     let mut includes = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
@@ -107,22 +104,6 @@ pub fn is_student_tree(root: &Path) -> bool {
                     .any(|l| l.trim_start().starts_with("// EXERCISE "))
             })
         })
-}
-
-/// Every `.md` file below `dir`, sorted.
-pub fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            markdown_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "md") {
-            out.push(p);
-        }
-    }
 }
 
 /// `(line number, "path:anchor")` of every `{{#include …}}` in `text`.

@@ -341,10 +341,7 @@ pub fn grade(
 /// Runs `cargo course grade`.
 pub fn run(args: &Args) -> Result<(), String> {
     let start = Instant::now();
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let mut opts = RunOptions {
         timeout: Duration::from_secs(args.timeout),
         ..RunOptions::default()

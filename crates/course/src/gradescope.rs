@@ -73,10 +73,7 @@ PY
 
 /// Runs `cargo course gradescope`.
 pub fn run(args: &Args) -> Result<(), String> {
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let n = write_bundle(&root, &args.out, args.force)?;
     println!(
         "autograder bundle in {} ({n} files in pristine/). Upload it with:\n  \

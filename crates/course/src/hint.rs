@@ -17,10 +17,7 @@ pub struct Args {
 
 /// Runs `cargo course hint`.
 pub fn run(args: &Args) -> Result<(), String> {
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     print!("{}", text(&root, &args.id)?);
     Ok(())
 }

@@ -12,32 +12,10 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-mod agree;
-mod book;
-mod check;
-mod exercise_pages;
-mod figures;
-mod links;
-mod mathml_guard;
-mod serve;
-// Used by the exercise subcommands and the book tooling as they land.
-#[allow(dead_code)]
-mod exercise;
-mod grade;
-mod gradescope;
-mod hint;
-#[allow(dead_code)]
-pub mod manifest;
-mod progress;
-mod reset;
-mod runner;
-#[allow(dead_code)]
-mod rustsrc;
-mod student;
-#[cfg(test)]
-mod testutil;
-mod verify;
-mod workspace;
+use course::{
+    book, check, figures, grade, gradescope, hint, mathml_guard, progress,
+    reset, student, verify,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo course", about = "Backprop by Hand: the course CLI")]

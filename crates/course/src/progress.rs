@@ -34,10 +34,7 @@ pub enum State {
 
 /// Runs `cargo course progress`.
 pub fn run(args: &Args) -> Result<(), String> {
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let manifests = grade::select(&root, &args.topics)?;
     let rows = progress(&root, &manifests)?;
     let w = rows.iter().map(|r| r.1.len()).max().unwrap_or(8).max(8);

@@ -41,10 +41,7 @@ pub struct Args {
 
 /// Runs `cargo course student`.
 pub fn run(args: &Args) -> Result<(), String> {
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let out = match (&args.out, &args.branch) {
         (Some(o), _) => o.clone(),
         (None, Some(b)) => std::env::temp_dir()

@@ -52,10 +52,7 @@ pub struct Args {
 /// Runs `cargo course verify-exercises`.
 pub fn run(args: &Args) -> Result<(), String> {
     let start = Instant::now();
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => workspace::root()?,
-    };
+    let root = workspace::root_or(args.root.as_deref())?;
     let manifests = grade::select(&root, &args.topics)?;
     let mut problems = Vec::new();
     let mut any_region = false;

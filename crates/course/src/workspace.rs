@@ -33,3 +33,25 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         })
         .map(Path::to_path_buf)
 }
+
+/// `given`, or else the workspace around the current folder (every
+/// subcommand's `--root`).
+pub fn root_or(given: Option<&Path>) -> Result<PathBuf, String> {
+    given.map_or_else(root, |r| Ok(r.to_path_buf()))
+}
+
+/// Every file below `dir` whose extension is `ext`, depth first, sorted.
+pub fn files_with_extension(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files_with_extension(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+}
