@@ -31,7 +31,9 @@ pub fn test_targets(root: &Path, topic: &str, hidden: bool) -> Vec<String> {
     out
 }
 
-/// The top-level `mod name` items of a test file.
+/// The top-level inline `mod name { … }` items of a test file. A module
+/// declared as `mod name;` is a helper file (`tests/name/mod.rs`, shared by
+/// the test targets), not an exercise's tests.
 pub fn test_modules(src: &str) -> Vec<String> {
     src.lines()
         .filter_map(|l| {
@@ -41,7 +43,8 @@ pub fn test_modules(src: &str) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
-            (!name.is_empty()).then_some(name)
+            let inline = rest[name.len()..].trim_start().starts_with('{');
+            (!name.is_empty() && inline).then_some(name)
         })
         .collect()
 }
@@ -177,6 +180,13 @@ pub fn static_checks(
 mod tests {
     use super::*;
     use crate::testutil::Fixture;
+
+    #[test]
+    fn helper_files_declared_with_mod_semicolon_are_not_test_modules() {
+        let src = "mod common;\nuse common::dot;\nmod toy_add {\n}\n\
+                   pub mod toy_scale{}\n    mod nested {}\n";
+        assert_eq!(test_modules(src), ["toy_add", "toy_scale"]);
+    }
 
     #[test]
     fn static_checks_find_mismatches_and_bare_should_panic() {

@@ -6,29 +6,11 @@ use fc_and_conv::{
     Affine, AffineParams, Axis, Conv, ConvParams, Flatten, Padding, Relu,
     Shape, Volume,
 };
-use foundations::{DMatrix, Named, Rng, assert_gradients, graded_config};
+use foundations::{DMatrix, Named, assert_gradients, graded_config};
 use proptest::prelude::*;
 
-fn random_volume(shape: Shape, rng: &mut Rng) -> Volume {
-    let m = foundations::init::uniform(
-        shape.depth,
-        shape.height * shape.width,
-        1.0,
-        rng,
-    );
-    Volume::from_matrix(shape.height, shape.width, m)
-}
-
-fn random_batch(b: usize, shape: Shape, rng: &mut Rng) -> Vec<Volume> {
-    (0..b).map(|_| random_volume(shape, rng)).collect()
-}
-
-fn dot(a: &[Volume], b: &[Volume]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(u, v)| u.as_matrix().dot(v.as_matrix()))
-        .sum()
-}
+mod common;
+use common::{dot, random_batch, random_volume};
 
 fn max_diff(a: &[Volume], b: &[Volume]) -> f64 {
     assert_eq!(a.len(), b.len());

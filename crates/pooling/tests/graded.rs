@@ -51,6 +51,13 @@ fn dot(y: &[Volume], r: &[Volume]) -> f64 {
         .sum()
 }
 
+/// `x` max-pooled with `f x f` windows and stride `s` by the reference.
+fn max_pooled(x: Volume, f: usize, s: usize) -> Volume {
+    let pool = MaxPool::new(x.shape(), f, s).unwrap();
+    let (mut y, _) = pool.forward_naive(&[x]);
+    y.remove(0)
+}
+
 mod max_pool_forward {
     use super::*;
     use proptest::prelude::*;
@@ -63,9 +70,7 @@ mod max_pool_forward {
             &[3.0, 2.0, 1.0, 0.0],
             &[1.0, 2.0, 3.0, 4.0],
         ]);
-        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
-        let (y, _) = pool.forward_naive(&[x]);
-        assert_eq!(y[0], slice(&[&[6.0, 8.0], &[3.0, 4.0]]));
+        assert_eq!(max_pooled(x, 2, 2), slice(&[&[6.0, 8.0], &[3.0, 4.0]]));
     }
 
     #[test]
@@ -73,20 +78,17 @@ mod max_pool_forward {
         let mut x = Volume::zeros(Shape::new(1, 6, 6));
         x[(0, 1, 4)] = 1.0;
         x[(0, 3, 1)] = 1.0;
-        let pool = MaxPool::new(x.shape(), 3, 3).unwrap();
-        let (y, _) = pool.forward_naive(&[x]);
-        assert_eq!(y[0], slice(&[&[0.0, 1.0], &[1.0, 0.0]]));
+        assert_eq!(max_pooled(x, 3, 3), slice(&[&[0.0, 1.0], &[1.0, 0.0]]));
     }
 
     #[test]
     fn output_of_224x224x64_is_112x112x64_and_each_slice_is_pooled_alone() {
         let s = Shape::new(64, 224, 224);
         let x = Volume::from_fn(s, |d, i, j| (d * 1000 + i * 3 + j) as f64);
-        let pool = MaxPool::new(s, 2, 2).unwrap();
-        let (y, _) = pool.forward_naive(&[x]);
-        assert_eq!(y[0].shape(), Shape::new(64, 112, 112));
+        let y = max_pooled(x, 2, 2);
+        assert_eq!(y.shape(), Shape::new(64, 112, 112));
         // the largest entry of window (i, j) of slice d is its bottom right
-        assert_eq!(y[0][(5, 10, 20)], (5000 + 21 * 3 + 41) as f64);
+        assert_eq!(y[(5, 10, 20)], (5000 + 21 * 3 + 41) as f64);
     }
 
     #[test]
@@ -97,17 +99,13 @@ mod max_pool_forward {
             &[0.0, 0.0, 9.0, 0.0],
             &[0.0, 0.0, 0.0, 2.0],
         ]);
-        let pool = MaxPool::new(x.shape(), 3, 1).unwrap();
-        let (y, _) = pool.forward_naive(&[x]);
-        assert_eq!(y[0], slice(&[&[9.0, 9.0], &[9.0, 9.0]]));
+        assert_eq!(max_pooled(x, 3, 1), slice(&[&[9.0, 9.0], &[9.0, 9.0]]));
     }
 
     #[test]
     fn negative_maps_keep_their_negative_maximum() {
         let x = slice(&[&[-3.0, -2.0], &[-5.0, -4.0]]);
-        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
-        let (y, _) = pool.forward_naive(&[x]);
-        assert_eq!(y[0][(0, 0, 0)], -2.0);
+        assert_eq!(max_pooled(x, 2, 2)[(0, 0, 0)], -2.0);
     }
 
     proptest! {
