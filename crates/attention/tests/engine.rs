@@ -13,15 +13,8 @@ use lstm_gru::{GruCell, LstmCell};
 use proptest::prelude::*;
 use vanilla_rnn_bptt::RecurrentCell;
 
-fn rand_mat(r: usize, c: usize, seed: u64) -> Mat {
-    uniform(r, c, 1.0, &mut rng(seed))
-}
-
-fn cols(m: &Mat) -> Vec<Mat> {
-    (0..m.ncols())
-        .map(|c| m.columns(c, 1).into_owned())
-        .collect()
-}
+mod common;
+use common::{cols, rand_mat};
 
 fn scoring(scaled: bool) -> Scoring {
     if scaled {

@@ -1,17 +1,9 @@
 //! Graded tests: one module per exercise of `exercises/attention.toml`.
 
-use foundations::init::uniform;
 use foundations::{Mat, rng};
 
-fn rand_mat(r: usize, c: usize, seed: u64) -> Mat {
-    uniform(r, c, 1.0, &mut rng(seed))
-}
-
-fn cols(m: &Mat) -> Vec<Mat> {
-    (0..m.ncols())
-        .map(|c| m.columns(c, 1).into_owned())
-        .collect()
-}
+mod common;
+use common::{cols, rand_mat};
 
 mod dot_attention_forward {
     use super::*;
