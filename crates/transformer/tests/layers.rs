@@ -54,6 +54,23 @@ proptest! {
     }
 
     #[test]
+    fn without_positions_the_encoder_layer_is_permutation_equivariant(
+        t in 2usize..7, pre in any::<bool>(), seed in 0u64..1000
+    ) {
+        let mut r = rng(seed);
+        let norm = if pre { Norm::Pre } else { Norm::Post };
+        let layer = EncoderLayer::new(4, 2, 8, norm, Mask::None,
+            Activation::Gelu, &mut r).unwrap();
+        let x = init::normal(4, t, 1.0, &mut r);
+        let mut perm: Vec<usize> = (0..t).collect();
+        perm.rotate_left(1 + seed as usize % (t - 1));
+        let xp = permute_columns(&x, &perm);
+        let (y, _) = layer.forward(&x);
+        let (yp, _) = layer.forward(&xp);
+        prop_assert!((yp - permute_columns(&y, &perm)).norm() < 1e-10);
+    }
+
+    #[test]
     fn with_positions_the_encoder_is_not_permutation_equivariant(
         seed in 0u64..1000, t in 3usize..7
     ) {
@@ -230,6 +247,69 @@ fn save_and_load_give_the_same_model() {
     let broken = serialize::to_json(&m).replace("\"w_out\"", "\"w_gone\"");
     let e = serialize::from_json(&broken).unwrap_err();
     assert!(e.to_string().contains("no parameter w_out"), "{e}");
+}
+
+#[test]
+fn a_sample_from_the_saved_model_equals_one_from_the_model() {
+    let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Gelu);
+    let m = Gpt::new(c, &mut rng(2)).unwrap();
+    let back = serialize::from_json(&serialize::to_json(&m)).unwrap();
+    let a = gpt::sample(&m, &[1, 2], 20, 0.8, &mut rng(9));
+    let b = gpt::sample(&back, &[1, 2], 20, 0.8, &mut rng(9));
+    assert_eq!(a.len(), 20);
+    assert!(a.iter().all(|&id| id < 5), "{a:?}");
+    assert_eq!(a, b, "the loaded model samples other characters");
+}
+
+#[test]
+fn zero_layers_or_vocabulary_is_a_config_error() {
+    let mut c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
+    c.layers = 0;
+    let e = Gpt::new(c, &mut rng(0)).unwrap_err();
+    assert!(e.to_string().contains("layers N = 0 must be ≥ 1"), "{e}");
+    let mut c = config(Norm::Pre, PositionKind::Learned, Activation::Relu);
+    c.vocab = 0;
+    assert!(Gpt::new(c, &mut rng(0)).is_err());
+    let c = config(Norm::Post, PositionKind::Sinusoidal, Activation::Relu);
+    assert!(EncoderDecoder::new(c, 0, &mut rng(0)).is_err());
+}
+
+#[test]
+#[should_panic(
+    expected = "gpt::loss_and_grads: every sequence needs the same length ≥ 2 (T + 1 ids), got 4 and 3"
+)]
+fn sequences_of_different_lengths_are_named() {
+    let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
+    let m = Gpt::new(c, &mut rng(0)).unwrap();
+    gpt::loss_and_grads(&m, &[vec![0, 1, 2, 3], vec![0, 1, 2]]);
+}
+
+#[test]
+#[should_panic(
+    expected = "EncoderDecoder::forward: a sequence of 7 tokens is longer than the positional table of 6 positions"
+)]
+fn encoder_decoder_source_longer_than_the_table_is_named() {
+    let c = config(Norm::Post, PositionKind::Sinusoidal, Activation::Relu);
+    let m = EncoderDecoder::new(c, 7, &mut rng(0)).unwrap();
+    m.forward(&[1; 7], &[0, 1]);
+}
+
+#[test]
+#[should_panic(
+    expected = "model::embed: token id 7 is out of range for a vocabulary of 7"
+)]
+fn encoder_decoder_unknown_source_token_is_named() {
+    let c = config(Norm::Pre, PositionKind::Learned, Activation::Gelu);
+    let m = EncoderDecoder::new(c, 7, &mut rng(0)).unwrap();
+    m.forward(&[1, 7, 2], &[0, 1]);
+}
+
+#[test]
+#[should_panic(expected = "2 targets for logits of 5x3, expected 3")]
+fn encoder_decoder_targets_of_another_length_are_named() {
+    let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Gelu);
+    let m = EncoderDecoder::new(c, 7, &mut rng(0)).unwrap();
+    m.loss(&[1, 2], &[0, 1, 2], &[1, 2]);
 }
 
 #[test]
