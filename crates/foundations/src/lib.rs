@@ -15,6 +15,7 @@ pub mod activations;
 pub mod clip;
 pub mod dropout;
 pub mod error;
+pub mod fast_math;
 pub mod figures;
 pub mod gradcheck;
 pub mod init;

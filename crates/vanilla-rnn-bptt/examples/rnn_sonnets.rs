@@ -19,8 +19,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use vanilla_rnn_bptt::{
-    Checkpoint, FastTrainer, RecurrentModel, Rnn, RnnCell, TrainConfig,
-    evaluate, sample,
+    Checkpoint, FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets,
+    TrainConfig, evaluate, one_hot_inputs, sample, sequence_forward,
+    sequence_loss,
 };
 
 #[derive(Parser, Debug)]
@@ -65,6 +66,48 @@ fn sample_text(
     let mut rng = foundations::rng(seed);
     let ids = sample(model, &h0, start, n, tau, &mut rng)?;
     Ok(vocab.decode(&ids)?)
+}
+
+/// The loss per character of predicting `ids[1..]` from `ids[..len − 1]`
+/// starting from `h0`, and the state reached.
+fn chunk_loss(
+    model: &Model,
+    h0: &foundations::DMatrix<f64>,
+    ids: &[usize],
+) -> (f64, foundations::DMatrix<f64>) {
+    let n = ids.len() - 1;
+    let xs = one_hot_inputs(&ids[..n], model.cell.u.ncols());
+    let (logits, cache) = sequence_forward(model, h0, &xs);
+    let (loss, _) =
+        sequence_loss(&logits, &Targets::from_ids(&ids[1..]), LossScale::Sum);
+    (loss / n as f64, cache.last_state().clone())
+}
+
+/// Why the validation loss can be far above the training loss early on:
+/// the loss of the next training chunk (at `pos`) from the state the
+/// trainer carried, against the same chunk from the state the *current*
+/// model reaches when it reads the preceding 500 characters from zero; and
+/// how many hidden units of the carried state are saturated.
+fn carried_vs_rerun(
+    model: &Model,
+    carried: &[f64],
+    train: &[usize],
+    pos: usize,
+    t: usize,
+) -> (f64, f64, usize) {
+    let n = carried.len();
+    let h = foundations::DMatrix::from_column_slice(n, 1, carried);
+    let (carried_loss, _) = chunk_loss(model, &h, &train[pos..pos + t + 1]);
+    let zero = foundations::DMatrix::zeros(n, 1);
+    let warm = pos.saturating_sub(500);
+    let h = if pos > warm {
+        chunk_loss(model, &zero, &train[warm..pos + 1]).1
+    } else {
+        zero
+    };
+    let (rerun_loss, _) = chunk_loss(model, &h, &train[pos..pos + t + 1]);
+    let saturated = carried.iter().filter(|h| h.abs() > 0.99).count();
+    (carried_loss, rerun_loss, saturated)
 }
 
 fn load_and_sample(
@@ -118,13 +161,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{bar:40} {pos}/{len} updates, {per_sec}, eta {eta} {msg}",
     )?);
     let every = (args.steps / 50).max(1);
+    // the chunk losses of the last 100 updates (nats per character)
+    let mut recent = std::collections::VecDeque::with_capacity(100);
+    // chunks per pass: the trainer starts over when the next chunk would
+    // run past the end of the text
+    let per_pass = (train.len() - t - 1) / t + 1;
     for step in 0..=args.steps {
         if step % every == 0 || stages.contains(&step) {
             let val = evaluate(&model, valid, 100)?;
             let chars = (step * t) as f64;
             valid_curve.push((chars, val));
+            let mean_recent =
+                recent.iter().sum::<f64>() / recent.len().max(1) as f64;
             if step > 0 {
-                train_curve.push((chars, trainer.smooth_loss() / t as f64));
+                train_curve.push((chars, mean_recent));
             }
             bar.set_message(format!("validation {val:.3} nats/char"));
             if stages.contains(&step)
@@ -138,19 +188,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         step * t
                     )
                 });
+                let (carried, rerun, sat) = carried_vs_rerun(
+                    &model,
+                    trainer.state(),
+                    train,
+                    (step % per_pass) * t,
+                    t,
+                );
+                let training = if step == 0 {
+                    "no training loss yet".to_string()
+                } else {
+                    format!(
+                        "training loss {mean_recent:.3} (mean of the last \
+                         {} chunks; min-char-rnn's moving average {:.3})",
+                        recent.len(),
+                        trainer.smooth_loss() / t as f64
+                    )
+                };
                 writeln!(
                     samples,
-                    "## {step} updates\n\n{} characters seen; training loss \
-                     (moving average) {:.3}, validation loss {val:.3} nats \
-                     per character.\n\n```text\n{}\n```\n",
+                    "## {step} updates\n\n{} characters seen; {training}, \
+                     validation loss {val:.3} nats per character. The next \
+                     training chunk costs {carried:.3} nats per character \
+                     from the state the trainer carried and {rerun:.3} from \
+                     the state this model reaches over the 500 characters \
+                     before it; {sat} of the {} hidden units of the carried \
+                     state are saturated (|h| > 0.99).\n\n```text\n{}\n```\n",
                     step * t,
-                    trainer.smooth_loss() / t as f64,
+                    args.hidden,
                     s.trim_end()
                 )?;
             }
         }
         if step < args.steps {
-            trainer.step(&mut model)?;
+            let loss = trainer.step(&mut model)? / t as f64;
+            if recent.len() == 100 {
+                recent.pop_front();
+            }
+            recent.push_back(loss);
             bar.inc(1);
         }
     }
@@ -193,7 +268,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "Char-RNN on the Sonnets (n = 100, T = 25)",
             ("characters seen", "loss (nats per character)"),
             &[
-                Series::new("training (moving average)", train_curve),
+                Series::new(
+                    "training (mean of the last 100 chunks)",
+                    train_curve,
+                ),
                 Series::new("validation", valid_curve),
             ],
             Scale::Linear,

@@ -19,107 +19,9 @@ use crate::output::RecurrentModel;
 use crate::rnn_cell::RnnCell;
 use crate::train::{TrainConfig, check_ids};
 use crate::{Clip, LossScale};
+use foundations::fast_math::{axpy, exp_vec, gemv_acc, tanh_vec};
 use foundations::{Error, ParamsExt, ensure_finite};
 use nalgebra::DMatrix;
-
-/// `y += a x`.
-#[inline]
-fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y = x.mul_add(a, *y);
-    }
-}
-
-/// `y += A x` for a column-major `A` with `y.len()` rows, four columns per
-/// pass (so `y` is loaded and stored once per four columns), with fused
-/// multiply-adds.
-#[inline]
-fn gemv_acc(y: &mut [f64], a: &[f64], x: &[f64]) {
-    let m = y.len();
-    let mut blocks = a.chunks_exact(4 * m);
-    let mut j = 0;
-    for block in blocks.by_ref() {
-        let (c0, rest) = block.split_at(m);
-        let (c1, rest) = rest.split_at(m);
-        let (c2, c3) = rest.split_at(m);
-        let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
-        let cols = c0.iter().zip(c1).zip(c2).zip(c3);
-        for (y, (((a0, a1), a2), a3)) in y.iter_mut().zip(cols) {
-            *y = a3.mul_add(
-                x3,
-                a2.mul_add(x2, a1.mul_add(x1, a0.mul_add(x0, *y))),
-            );
-        }
-        j += 4;
-    }
-    for (k, col) in blocks.remainder().chunks_exact(m).enumerate() {
-        axpy(y, x[j + k], col);
-    }
-}
-
-/// `e^x` without a library call, so that a loop over a slice vectorises:
-/// `x = k ln 2 + r` with `k` an integer and `|r| ≤ ln 2 / 2`, `e^r` by its
-/// Taylor series to `r^13` (truncation error below `1e-17`), and `2^k` built
-/// directly in the exponent bits. Within a few ulps of `f64::exp` on
-/// `[−708, 709]` (tested); inputs beyond are clamped.
-#[inline(always)]
-fn exp_vec(x: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52: rounds to integer
-    // ln 2 split in two (fdlibm): LN2_HI has zeros in its low bits, so
-    // k · LN2_HI is exact for |k| < 2^11.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    let x = x.clamp(-708.0, 709.0);
-    let kf = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
-    let k_bits = kf.to_bits().wrapping_sub(MAGIC.to_bits());
-    let k = kf - MAGIC;
-    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
-    let mut p: f64 = 1.0 / 6_227_020_800.0; // 1/13!
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        p = p.mul_add(r, c);
-    }
-    p * f64::from_bits(k_bits.wrapping_add(1023) << 52)
-}
-
-/// `tanh(x)` without a library call: its odd Taylor series for `|x| < 0.1`
-/// (no cancellation near 0), `1 − 2 / (e^{2|x|} + 1)` above, the sign put
-/// back at the end. Both branches are computed and one is selected, so a
-/// loop over a slice vectorises. Within 8 ulps of `f64::tanh` (tested; the
-/// worst case is just above 0.1, where `1 − 2/(e^{2x} + 1)` cancels).
-#[inline(always)]
-fn tanh_vec(x: f64) -> f64 {
-    let ax = x.abs().min(20.0); // tanh(20) = 1 to double precision
-    let big = 1.0 - 2.0 / (exp_vec(2.0 * ax) + 1.0);
-    let x2 = ax * ax;
-    let mut p: f64 = 21_844.0 / 6_081_075.0;
-    for c in [
-        -1_382.0 / 155_925.0,
-        62.0 / 2_835.0,
-        -17.0 / 315.0,
-        2.0 / 15.0,
-        -1.0 / 3.0,
-        1.0,
-    ] {
-        p = p.mul_add(x2, c);
-    }
-    let small = ax * p;
-    let t = if ax < 0.1 { small } else { big };
-    if x.is_nan() { x } else { t.copysign(x) }
-}
 
 /// Preallocated buffers for forward + BPTT over chunks of up to `T`
 /// characters, and the gradients they produce.
@@ -398,48 +300,9 @@ impl FastTrainer {
     pub fn smooth_loss(&self) -> f64 {
         self.smooth_loss
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::{exp_vec, tanh_vec};
-
-    fn ulps(a: f64, b: f64) -> f64 {
-        (a - b).abs() / (b.abs() * f64::EPSILON).max(f64::MIN_POSITIVE)
-    }
-
-    #[test]
-    fn exp_vec_is_within_a_few_ulps_of_exp() {
-        let mut worst: f64 = 0.0;
-        for i in 0..200_001 {
-            let x = -700.0 + 1400.0 * i as f64 / 200_000.0;
-            worst = worst.max(ulps(exp_vec(x), x.exp()));
-        }
-        for i in 0..20_001 {
-            let x = -1.0 + 2.0 * i as f64 / 20_000.0;
-            worst = worst.max(ulps(exp_vec(x), x.exp()));
-        }
-        assert!(worst < 4.0, "worst error {worst} ulps");
-        assert_eq!(exp_vec(0.0), 1.0);
-        assert!(ulps(exp_vec(-1e4), (-708f64).exp()) < 4.0);
-    }
-
-    #[test]
-    fn tanh_vec_is_within_a_few_ulps_of_tanh() {
-        let mut worst: f64 = 0.0;
-        for i in 0..200_001 {
-            let x = -25.0 + 50.0 * i as f64 / 200_000.0;
-            if x != 0.0 {
-                worst = worst.max(ulps(tanh_vec(x), x.tanh()));
-            }
-        }
-        for x in [1e-300, 1e-12, 1e-5, 0.0999, 0.1, 0.1001, 19.9, 1e4] {
-            for x in [x, -x] {
-                worst = worst.max(ulps(tanh_vec(x), x.tanh()));
-            }
-        }
-        assert!(worst < 8.0, "worst error {worst} ulps");
-        assert_eq!(tanh_vec(0.0), 0.0);
-        assert!(tanh_vec(f64::NAN).is_nan() && exp_vec(f64::NAN).is_nan());
+    /// `h`, the state carried into the next chunk (`n` entries).
+    pub fn state(&self) -> &[f64] {
+        &self.h
     }
 }
