@@ -1,0 +1,79 @@
+#!/bin/sh
+# Does the grader catch wrong solutions? Runs cargo-mutants over the
+# exercise functions of one topic crate, judged by its graded tests only.
+# See book/src/appendix/instructors.md ("Does the grader catch wrong
+# solutions?").
+#
+#   scripts/mutants.sh TOPIC [SCRATCH]     e.g. scripts/mutants.sh lstm-gru
+#   scripts/mutants.sh --list TOPIC        only print the --re and the mutants
+#
+# The exercise functions are found from the markers: every function whose
+# body holds a `// BEGIN SOLUTION <id>` line in crates/TOPIC/src. The mutants
+# of those functions are selected with cargo-mutants' --re (matched against
+# names like `crates/x/src/f.rs:12:5: replace * with + in Type::name`), file
+# by file, so a function of the same name in another file is not included.
+#
+# cargo-mutants edits the sources (--in-place), so it runs in a copy of the
+# workspace, SCRATCH (default: target/mutants/ws), never in the working tree;
+# CARGO_TARGET_DIR defaults to SCRATCH/target (the first run builds every
+# dependency there; later runs are incremental). Results land in
+# SCRATCH/out-TOPIC/mutants.out (caught.txt, missed.txt, unviable.txt, ...).
+# Needs `cargo install --locked cargo-mutants` (measured with 27.1.0).
+set -eu
+
+list=false
+if [ "${1:-}" = "--list" ]; then list=true; shift; fi
+topic=${1:?usage: scripts/mutants.sh [--list] TOPIC [SCRATCH]}
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -d "$root/crates/$topic/src" ] || { echo "no crate crates/$topic" >&2; exit 2; }
+
+# file:function for each exercise region: the last `fn name` line above it
+regions=$(cd "$root" && for f in $(grep -rl '// BEGIN SOLUTION' \
+    "crates/$topic/src" | sort); do
+    awk -v file="$f" '
+        /(^|[^a-z_])fn [a-z_0-9]+/ {
+            s = $0; sub(/.*fn /, "", s); sub(/[^a-z_0-9].*/, "", s); fn = s
+        }
+        /^[ \t]*\/\/ BEGIN SOLUTION/ { print file ":" fn }' "$f"
+done)
+[ -n "$regions" ] || { echo "crates/$topic has no exercise" >&2; exit 2; }
+
+# one alternative per file: ^crates/t/src/f.rs:.*(in |replace )(T::)?(a|b)( ->|$)
+re=""
+for f in $(echo "$regions" | cut -d: -f1 | sort -u); do
+    names=$(echo "$regions" | grep "^$f:" | cut -d: -f2 | sort -u |
+        paste -sd'|' -)
+    alt="^$f:.*(in |replace )([A-Za-z0-9_<>, ]+::)?($names)( ->|\$)"
+    re="${re:+$re|}$alt"
+done
+
+if $list; then
+    echo "--re '$re'"
+    cd "$root" && cargo mutants --list -p "$topic" \
+        -f "crates/$topic/src/*.rs" --re "$re"
+    exit 0
+fi
+
+scratch=${2:-$root/target/mutants/ws}
+mkdir -p "$scratch"
+scratch=$(cd "$scratch" && pwd)
+# a fresh copy of the sources (not target/, not .git)
+(cd "$root" && tar --exclude=./target --exclude=./.git -cf - .) |
+    (cd "$scratch" && tar -xf -)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$scratch/target}
+out="$scratch/out-$topic"
+rm -rf "$out" && mkdir -p "$out"
+cd "$scratch"
+# -C --test=graded builds only the graded test binary for each mutant;
+# -- --test graded makes only the graded tests judge it.
+nice -n 10 cargo mutants --in-place --baseline skip --timeout 90 \
+    -p "$topic" -f "crates/$topic/src/*.rs" --re "$re" \
+    -o "$out" -C --test=graded -- --test graded || true
+# per function: caught / missed / unviable / timeout
+for k in caught missed unviable timeout; do
+    [ -s "$out/mutants.out/$k.txt" ] || continue
+    sed -E 's/^.* in ([A-Za-z0-9_:<>]+)$/\1/;
+        s/^.*: replace ([A-Za-z0-9_:<>]+) -> .*$/\1/' \
+        "$out/mutants.out/$k.txt" | sort | uniq -c | sed "s/^/$k /"
+done
+echo "missed mutants: $out/mutants.out/missed.txt"
