@@ -77,3 +77,7 @@ for k in caught missed unviable timeout; do
         "$out/mutants.out/$k.txt" | sort | uniq -c | sed "s/^/$k /"
 done
 echo "missed mutants: $out/mutants.out/missed.txt"
+# is each caught mutant caught by its own exercise's test module?
+if command -v python3 >/dev/null; then
+    python3 "$root/scripts/mutants-own-module.py" "$scratch" "$out" || true
+fi
