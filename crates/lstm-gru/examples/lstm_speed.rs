@@ -1,27 +1,79 @@
 //! Training throughput of the LSTM character model (hidden 100, T = 25,
-//! Adagrad, clipping ±5) on the Sonnets: the generic path
-//! (`CharTrainer<LstmCell>`), the fast path (`FastLstmTrainer`) and the
-//! numpy reference `benches/lstm_numpy.py`, measured one after the other on
-//! this machine. Writes `book/src/figures/lstm-gru-speed.md`.
+//! Adagrad, clipping ±5) on the Sonnets: the fast path
+//! (`FastLstmTrainer`), the generic path (`CharTrainer<LstmCell>`) and the
+//! numpy reference `benches/lstm_numpy.py` (one BLAS thread, as the Rust
+//! code uses one core), interleaved round by round so that all three see
+//! the same machine load; the table reports every round and the medians.
+//! Writes `book/src/figures/lstm-gru-speed.md` (with `--write`).
 //!
 //! cargo build --release -p lstm-gru --example lstm_speed
-//! ./target/release/examples/lstm_speed [--iters 2000]
+//! ./target/release/examples/lstm_speed [--iters 3000] [--rounds 5] [--write]
+//! ./target/release/examples/lstm_speed --fast-only   # the fast path alone
 
 use datasets::{Vocab, sonnets};
 use foundations::{figures::figure_path, rng};
 use lstm_gru::{FastLstmTrainer, LstmCell};
+use std::fmt::Write as _;
 use std::time::Instant;
 use vanilla_rnn_bptt::{CharTrainer, Output, RecurrentModel, TrainConfig};
 
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Iterations per second of the numpy reference, `iters` iterations;
+/// with `shortcuts`, its version with the fast path's shortcuts.
+fn numpy(
+    iters: usize,
+    shortcuts: bool,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/lstm_numpy.py");
+    let mut args =
+        vec![script.to_string(), "--iters".into(), iters.to_string()];
+    if shortcuts {
+        args.push("--shortcuts".into());
+    }
+    let out = std::process::Command::new("python3")
+        .args(&args)
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("MKL_NUM_THREADS", "1")
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the numpy reference failed (is numpy installed? `pip install \
+             numpy`): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let line = String::from_utf8(out.stdout)?;
+    println!("{}", line.trim());
+    let rate = line
+        .trim()
+        .strip_prefix("numpy: ")
+        .and_then(|l| l.split(' ').next())
+        .ok_or("unexpected output from the numpy reference")?;
+    Ok(rate.parse()?)
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let iters: usize = args
-        .iter()
-        .position(|a| a == "--iters")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(2000);
+    let iters = arg(&args, "--iters", 3000);
+    let rounds = arg(&args, "--rounds", 5).max(1);
+    let fast_only = args.iter().any(|a| a == "--fast-only");
+    let write = args.iter().any(|a| a == "--write");
     let text = sonnets();
     let vocab = Vocab::from_text(text)?;
     let data = vocab.encode(text)?;
@@ -31,77 +83,89 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         LstmCell::new(v, n, &mut r)?,
         Output::new(n, v, &mut r)?,
     )?;
-
-    let mut m = model.clone();
-    let mut slow =
-        CharTrainer::new(&m, data.clone(), TrainConfig::min_char_rnn())?;
-    let fast_only = args.iter().any(|a| a == "--fast-only");
-    let slow_iters = if fast_only { 1 } else { (iters / 10).max(50) };
-    let start = Instant::now();
-    for _ in 0..slow_iters {
-        slow.step(&mut m)?;
-    }
-    let generic = slow_iters as f64 / start.elapsed().as_secs_f64();
-
-    let mut m = model.clone();
-    let mut fast = FastLstmTrainer::new(&m, data, t, 0.1)?;
-    let start = Instant::now();
-    let mut loss = 0.0;
-    for _ in 0..iters {
-        loss = fast.step(&mut m)?;
-    }
-    let fast_rate = iters as f64 / start.elapsed().as_secs_f64();
-
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/lstm_numpy.py");
+    // the fast path, `k` iterations from the start
+    let fast = |k: usize| -> Result<f64, Box<dyn std::error::Error>> {
+        let mut m = model.clone();
+        let mut trainer = FastLstmTrainer::new(&m, data.clone(), t, 0.1)?;
+        let start = Instant::now();
+        for _ in 0..k {
+            trainer.step(&mut m)?;
+        }
+        Ok(k as f64 / start.elapsed().as_secs_f64())
+    };
     if fast_only {
-        println!("FastLstmTrainer: {fast_rate:.0} iterations/s");
+        for _ in 0..rounds {
+            println!("FastLstmTrainer: {:.0} iterations/s", fast(iters)?);
+        }
         return Ok(());
     }
-    let numpy = std::process::Command::new("python3")
-        .args([script, "--iters", "200"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let numpy_rate: Option<f64> = numpy.as_ref().and_then(|line| {
-        line.strip_prefix("numpy: ")?
-            .split(' ')
-            .next()?
-            .parse()
-            .ok()
-    });
-    println!("generic CharTrainer<LstmCell>: {generic:.0} iterations/s");
-    println!(
-        "FastLstmTrainer:               {fast_rate:.0} iterations/s \
-         (last loss {loss:.2})"
+    let (np_iters, generic_iters) =
+        ((iters / 10).max(20), (iters / 20).max(20));
+    let mut table = String::from(
+        "| round | numpy (it/s) | numpy with the fast path's shortcuts \
+         (it/s) | Rust, generic `CharTrainer<LstmCell>` (it/s) | Rust, \
+         `FastLstmTrainer` (it/s) | fast / numpy | fast / numpy with \
+         shortcuts |\n|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    println!("{}", numpy.as_deref().unwrap_or("numpy: not available"));
-
-    let mut md = String::from("| implementation (hidden 100, T = 25, V = ");
-    md += &format!("{v}) | iterations/s | vs numpy |\n|---|---:|---:|\n");
-    let ratio = |x: f64| match numpy_rate {
-        Some(np) => format!("{:.1}x", x / np),
-        None => "–".into(),
-    };
-    md += &format!(
-        "| Rust, `FastLstmTrainer` | {fast_rate:.0} | {} |\n",
-        ratio(fast_rate)
-    );
-    md += &format!(
-        "| Rust, generic `CharTrainer<LstmCell>` | {generic:.0} | {} |\n",
-        ratio(generic)
-    );
-    match numpy_rate {
-        Some(np) => {
-            md += &format!(
-                "| numpy, `benches/lstm_numpy.py` | {np:.0} | 1.0x |\n"
-            )
+    let (mut nps, mut gens, mut fasts, mut ratios) =
+        (vec![], vec![], vec![], vec![]);
+    let (mut nps2, mut ratios2) = (vec![], vec![]);
+    for round in 1..=rounds {
+        let np = numpy(np_iters, false)?;
+        let np2 = numpy(np_iters, true)?;
+        let mut m = model.clone();
+        let mut slow =
+            CharTrainer::new(&m, data.clone(), TrainConfig::min_char_rnn())?;
+        let start = Instant::now();
+        for _ in 0..generic_iters {
+            slow.step(&mut m)?;
         }
-        None => md += "| numpy | not available on this machine | |\n",
+        let generic = generic_iters as f64 / start.elapsed().as_secs_f64();
+        let fast_rate = fast(iters)?;
+        println!(
+            "round {round}: numpy {np:.0}, numpy with shortcuts {np2:.0}, \
+             generic {generic:.0}, fast {fast_rate:.0} iterations/s"
+        );
+        writeln!(
+            table,
+            "| {round} | {np:.0} | {np2:.0} | {generic:.0} | {fast_rate:.0} \
+             | {:.1}x | {:.1}x |",
+            fast_rate / np,
+            fast_rate / np2
+        )?;
+        nps2.push(np2);
+        ratios2.push(fast_rate / np2);
+        nps.push(np);
+        gens.push(generic);
+        fasts.push(fast_rate);
+        ratios.push(fast_rate / np);
     }
-    std::fs::write(
-        figure_path(env!("CARGO_MANIFEST_DIR"), "lstm-gru-speed.md"),
-        md,
+    writeln!(
+        table,
+        "| **median** | **{:.0}** | **{:.0}** | **{:.0}** | **{:.0}** | \
+         **{:.1}x** | **{:.1}x** |",
+        median(&nps),
+        median(&nps2),
+        median(&gens),
+        median(&fasts),
+        median(&ratios),
+        median(&ratios2)
     )?;
+    let note = format!(
+        "{table}\nHidden 100, T = 25, V = {v}, Adagrad, clipping ±5, numpy \
+         with one BLAS thread. Each round runs both numpy versions for \
+         {np_iters} iterations, the generic path for \
+         {generic_iters} and the fast path for {iters}, one after the \
+         other; the ratios' medians are the medians of the rounds' \
+         ratios. Written by `lstm_speed --iters {iters} --rounds {rounds} \
+         --write`.\n"
+    );
+    println!("{note}");
+    if write {
+        std::fs::write(
+            figure_path(env!("CARGO_MANIFEST_DIR"), "lstm-gru-speed.md"),
+            note,
+        )?;
+    }
     Ok(())
 }

@@ -10,104 +10,24 @@
 //!   forward and one `W_hᵀ ∇a_t` backward. Everything that does not feed the
 //!   next step is done once for the whole chunk as a matrix product: the
 //!   logits `V H`, `∇H = Vᵀ ∇O`, `∇V = ∇O Hᵀ` and `∇W_h = ∇A H_{prev}ᵀ`;
-//! * clipping and Adagrad are one fused loop over the parameters.
+//! * the step-by-step products run down the columns of `W_h` as stored
+//!   (`foundations::fast_math::{gemv_acc, gemv_t_acc}`), and `σ`, `tanh`
+//!   and `exp` are vectorisable polynomials from the same module;
+//! * clipping and Adagrad are one fused loop over the parameters, skipping
+//!   the columns of `W_x` whose gradient is zero (characters not in the
+//!   chunk), for which Adagrad changes nothing.
 //!
 //! Book: *LSTM and GRU → Speed*.
 
 use crate::lstm_cell::LstmCell;
+use foundations::fast_math::{axpy, gemv_acc, gemv_t_acc};
 use foundations::{Error, Mat, Params, ensure_finite};
 use nalgebra::DVector;
-use std::ops::AddAssign;
 use vanilla_rnn_bptt::RecurrentModel;
 
-/// `y += a x`.
-#[inline]
-fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += a * x;
-    }
-}
-
-/// `Σ a_i b_i` with eight independent partial sums, so that the compiler
-/// can keep them in vector registers.
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut s = acc.iter().sum::<f64>();
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
-
-/// `e^x` without a library call, so that loops over slices vectorise:
-/// `x = k ln 2 + r` with `k` an integer and `|r| ≤ ln 2 / 2`, `e^r` by its
-/// Taylor series to `r^13` (truncation error below `1e-17`), and `2^k`
-/// written directly into the exponent bits. Within a few ulps of
-/// `f64::exp` (tested); inputs are clamped to `[−708, 709]`.
-#[inline(always)]
-pub fn exp_vec(x: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let x = x.clamp(-708.0, 709.0);
-    let kf = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
-    let k_bits = kf.to_bits().wrapping_sub(MAGIC.to_bits());
-    let k = kf - MAGIC;
-    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
-    let mut p: f64 = 1.0 / 6_227_020_800.0; // 1/13!
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        p = p.mul_add(r, c);
-    }
-    p * f64::from_bits(k_bits.wrapping_add(1023) << 52)
-}
-
-/// `σ(x) = 1 / (1 + e^{−x})` with [`exp_vec`].
-#[inline(always)]
-pub fn sigmoid_vec(x: f64) -> f64 {
-    1.0 / (1.0 + exp_vec(-x))
-}
-
-/// `tanh(x)` with [`exp_vec`]: `1 − 2 / (e^{2|x|} + 1)` with the sign put
-/// back, and its odd Taylor series below `|x| < 0.05`, where the
-/// subtraction would lose digits. Within 1e-14 relative of `f64::tanh`
-/// (tested).
-#[inline(always)]
-pub fn tanh_vec(x: f64) -> f64 {
-    let a = x.abs();
-    let big = 1.0 - 2.0 / (exp_vec(2.0 * a) + 1.0);
-    let a2 = a * a;
-    // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835
-    let small = a
-        * (62.0 / 2835.0f64)
-            .mul_add(a2, -17.0 / 315.0)
-            .mul_add(a2, 2.0 / 15.0)
-            .mul_add(a2, -1.0 / 3.0)
-            .mul_add(a2, 1.0);
-    let t = if a < 0.05 { small } else { big };
-    t.copysign(x)
-}
+/// The vectorisable `e^x`, `σ` and `tanh` of the fast path (they live in
+/// `foundations::fast_math`, shared with the vanilla RNN's fast path).
+pub use foundations::fast_math::{exp_vec, sigmoid_vec, tanh_vec};
 
 /// Preallocated buffers for forward + BPTT of an LSTM char model over
 /// chunks of `T` characters, its gradients and its Adagrad memory.
@@ -118,6 +38,9 @@ pub struct FastLstm {
     t_max: usize,
     /// `h_0 … h_T` as columns (`n x (T + 1)`).
     hs: Mat,
+    /// The same, transposed (`(T + 1) x n`), for `∇V` and `∇W_h` as
+    /// products.
+    hs_t: Mat,
     /// `c_0 … c_T`.
     cs: Mat,
     /// `tanh(c_1) … tanh(c_T)`.
@@ -130,8 +53,13 @@ pub struct FastLstm {
     probs: Mat,
     /// `∇H` from the output layer (`n x T`).
     d_hs: Mat,
+    /// `Vᵀ` (`n x V`), copied once per chunk for `∇H = Vᵀ ∇O`.
+    v_t: Mat,
     d_h: DVector<f64>,
     d_c: DVector<f64>,
+    /// Which columns of `W_x` the last chunk's characters selected: the
+    /// only columns of `∇W_x` that are not zero.
+    used: Vec<bool>,
     /// The gradients, as a model (`cell.w`, `cell.b`, `out.v`, `out.c`).
     grads: RecurrentModel<LstmCell>,
     /// Adagrad's memory, as a model.
@@ -167,14 +95,17 @@ impl FastLstm {
             v,
             t_max,
             hs: Mat::zeros(n, t_max + 1),
+            hs_t: Mat::zeros(t_max + 1, n),
             cs: Mat::zeros(n, t_max + 1),
             tanh_cs: Mat::zeros(n, t_max + 1),
             gates: Mat::zeros(4 * n, t_max),
             d_a: Mat::zeros(4 * n, t_max),
             probs: Mat::zeros(v, t_max),
             d_hs: Mat::zeros(n, t_max),
+            v_t: Mat::zeros(n, v),
             d_h: DVector::zeros(n),
             d_c: DVector::zeros(n),
+            used: vec![false; v],
             grads: zeros.clone(),
             memory: zeros,
         })
@@ -229,56 +160,39 @@ impl FastLstm {
         );
         let m = 4 * n;
         let ws = model.cell.w.as_slice();
-        let bs = model.cell.b.as_slice();
+        let (w_h, bs) = (&ws[..n * m], model.cell.b.as_slice());
         self.hs.column_mut(0).copy_from(&h0.column(0));
         self.cs.column_mut(0).copy_from(&c0.column(0));
         // ANCHOR: fast_forward
         for (t, &id) in inputs.iter().enumerate() {
-            // a = W_h h_{t−1} + (column id of W_x) + b
+            // a = W_h h_{t−1} + (column id of W_x) + b: one product for
+            // all four gates
             let g = &mut self.gates.as_mut_slice()[t * m..(t + 1) * m];
             let w_id = &ws[(n + id) * m..(n + id + 1) * m];
             for ((g, b), w) in g.iter_mut().zip(bs).zip(w_id) {
                 *g = b + w;
             }
-            let h_prev = &self.hs.as_slice()[t * n..(t + 1) * n];
-            // four columns of W_h at a time: g is read and written once
-            // per four columns instead of once per column
-            let mut j = 0;
-            while j + 4 <= n {
-                let c = &ws[j * m..(j + 4) * m];
-                let (c0, c1, c2, c3) =
-                    (&c[..m], &c[m..2 * m], &c[2 * m..3 * m], &c[3 * m..]);
-                let (h0, h1, h2, h3) =
-                    (h_prev[j], h_prev[j + 1], h_prev[j + 2], h_prev[j + 3]);
-                for r in 0..m {
-                    g[r] += h0 * c0[r] + h1 * c1[r] + h2 * c2[r] + h3 * c3[r];
-                }
-                j += 4;
-            }
-            for (jj, &h) in h_prev.iter().enumerate().skip(j) {
-                axpy(g, h, &ws[jj * m..(jj + 1) * m]);
-            }
+            gemv_acc(g, w_h, &self.hs.as_slice()[t * n..(t + 1) * n]);
             // the nonlinearities over contiguous slices, so that they
             // vectorise: σ on the i, f, o blocks, tanh on the g block
-            for v in &mut g[..3 * n] {
-                *v = sigmoid_vec(*v);
-            }
-            for v in &mut g[3 * n..] {
-                *v = tanh_vec(*v);
-            }
-            let (c_prev, c_rest) =
-                self.cs.as_mut_slice().split_at_mut((t + 1) * n);
-            let c_prev = &c_prev[t * n..];
-            let c = &mut c_rest[..n];
-            let tc = &mut self.tanh_cs.as_mut_slice()[(t + 1) * n..(t + 2) * n];
-            let h = &mut self.hs.as_mut_slice()[(t + 1) * n..(t + 2) * n];
+            let (ifo, gg) = g.split_at_mut(3 * n);
+            ifo.iter_mut().for_each(|a| *a = sigmoid_vec(*a));
+            gg.iter_mut().for_each(|a| *a = tanh_vec(*a));
+            let (i, rest) = ifo.split_at(n);
+            let (f, o) = rest.split_at(n);
+            // c_t = f ⊙ c_{t−1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
+            let (c_prev, c) =
+                self.cs.as_mut_slice()[t * n..(t + 2) * n].split_at_mut(n);
+            let tc = &mut self.tanh_cs.as_mut_slice()[(t + 1) * n..][..n];
+            let h = &mut self.hs.as_mut_slice()[(t + 1) * n..][..n];
             for k in 0..n {
-                c[k] = g[n + k] * c_prev[k] + g[k] * g[3 * n + k];
+                c[k] = f[k].mul_add(c_prev[k], i[k] * gg[k]);
                 tc[k] = tanh_vec(c[k]);
-                h[k] = g[2 * n + k] * tc[k];
+                h[k] = o[k] * tc[k];
             }
         }
         // ANCHOR_END: fast_forward
+        self.hs.transpose_to(&mut self.hs_t);
         // logits for the whole chunk at once: O = V H + c
         let hs = self.hs.columns(1, t_len);
         let mut probs = self.probs.columns_mut(0, t_len);
@@ -290,95 +204,121 @@ impl FastLstm {
         for (t, &y) in targets.iter().enumerate() {
             let mut col = probs.column_mut(t);
             let max = col.max();
-            let mut sum = 0.0;
-            for p in col.iter_mut() {
-                *p = exp_vec(*p - max);
-                sum += *p;
-            }
+            col.apply(|p| *p = exp_vec(*p - max));
+            let sum = col.sum();
             col /= sum;
             loss -= col[y].ln();
             col[y] -= 1.0; // ∇o = ŷ − y
         }
-        // output layer backward for all steps at once
+        // output layer backward for all steps at once: ∇V = ∇O Hᵀ,
+        // ∇c = Σ_t ∇o_t, ∇H = Vᵀ ∇O
         let g = &mut self.grads;
-        g.out.v.gemm(1.0, &probs, &hs.transpose(), 0.0);
+        g.out.v.gemm(1.0, &probs, &self.hs_t.rows(1, t_len), 0.0);
         g.out.c.fill(0.0);
         for col in probs.column_iter() {
-            g.out.c.column_mut(0).add_assign(col);
+            g.out.c += col;
         }
+        model.out.v.transpose_to(&mut self.v_t);
         let mut d_hs = self.d_hs.columns_mut(0, t_len);
-        d_hs.gemm_tr(1.0, &model.out.v, &probs, 0.0);
+        d_hs.gemm(1.0, &self.v_t, &probs, 0.0);
+        let d_hs = self.d_hs.as_slice();
+        let (gates, d_a) = (self.gates.as_slice(), self.d_a.as_mut_slice());
+        let (cs, tanh_cs) = (self.cs.as_slice(), self.tanh_cs.as_slice());
+        let (d_h, d_c) = (self.d_h.as_mut_slice(), self.d_c.as_mut_slice());
         // ANCHOR: fast_backward
-        self.d_h.fill(0.0);
-        self.d_c.fill(0.0);
+        d_h.fill(0.0);
+        d_c.fill(0.0);
         for t in (0..t_len).rev() {
-            let gt = self.gates.column(t);
-            let mut da = self.d_a.column_mut(t);
+            let gt = &gates[t * m..(t + 1) * m];
+            let (i, f, o, gg) =
+                (&gt[..n], &gt[n..2 * n], &gt[2 * n..3 * n], &gt[3 * n..]);
+            let da = &mut d_a[t * m..(t + 1) * m];
+            let (da_i, rest) = da.split_at_mut(n);
+            let (da_f, rest) = rest.split_at_mut(n);
+            let (da_o, da_g) = rest.split_at_mut(n);
+            let tc = &tanh_cs[(t + 1) * n..(t + 2) * n];
+            let c_prev = &cs[t * n..(t + 1) * n];
+            let d_ho = &d_hs[t * n..(t + 1) * n];
             for k in 0..n {
-                let (i, f, o, gg) =
-                    (gt[k], gt[n + k], gt[2 * n + k], gt[3 * n + k]);
-                let tc = self.tanh_cs[(k, t + 1)];
-                let dh = self.d_h[k] + d_hs[(k, t)];
-                let dc = self.d_c[k] + dh * o * (1.0 - tc * tc);
-                da[k] = dc * gg * i * (1.0 - i);
-                da[n + k] = dc * self.cs[(k, t)] * f * (1.0 - f);
-                da[2 * n + k] = dh * tc * o * (1.0 - o);
-                da[3 * n + k] = dc * i * (1.0 - gg * gg);
-                self.d_c[k] = dc * f;
+                // h_t = o ⊙ tanh(c_t), with ∇h_t from the output and from
+                // step t + 1
+                let dh = d_h[k] + d_ho[k];
+                let dc = d_c[k] + dh * o[k] * (1.0 - tc[k] * tc[k]);
+                // c_t = f ⊙ c_{t−1} + i ⊙ g, through the gates'
+                // nonlinearities σ' = σ(1 − σ), tanh' = 1 − tanh²
+                da_i[k] = dc * gg[k] * i[k] * (1.0 - i[k]);
+                da_f[k] = dc * c_prev[k] * f[k] * (1.0 - f[k]);
+                da_o[k] = dh * tc[k] * o[k] * (1.0 - o[k]);
+                da_g[k] = dc * i[k] * (1.0 - gg[k] * gg[k]);
+                d_c[k] = dc * f[k];
             }
-            // ∇h_{t−1} = W_hᵀ ∇a_t, one dot product per column of W_h
-            let da = da.as_slice();
-            for (j, dh) in self.d_h.iter_mut().enumerate() {
-                *dh = dot(&ws[j * m..(j + 1) * m], da);
-            }
+            // ∇h_{t−1} = W_hᵀ ∇a_t
+            d_h.fill(0.0);
+            gemv_t_acc(d_h, w_h, da);
         }
         // ANCHOR_END: fast_backward
+        // ∇W_h = ∇A H_{prev}ᵀ for the whole chunk; ∇W_x and ∇b add ∇a_t
+        // into the column x_t selected
         let d_a = self.d_a.columns(0, t_len);
         g.cell.w.columns_mut(0, n).gemm(
             1.0,
             &d_a,
-            &self.hs.columns(0, t_len).transpose(),
+            &self.hs_t.rows(0, t_len),
             0.0,
         );
-        g.cell.w.columns_mut(n, v).fill(0.0);
+        let dw = g.cell.w.as_mut_slice();
+        for (id, used) in self.used.iter_mut().enumerate() {
+            if *used {
+                dw[(n + id) * m..(n + id + 1) * m].fill(0.0);
+                *used = false;
+            }
+        }
         g.cell.b.fill(0.0);
+        let db = g.cell.b.as_mut_slice();
         for (t, &id) in inputs.iter().enumerate() {
-            g.cell.w.column_mut(n + id).axpy(1.0, &d_a.column(t), 1.0);
-            g.cell.b.column_mut(0).axpy(1.0, &d_a.column(t), 1.0);
+            let da = &self.d_a.as_slice()[t * m..(t + 1) * m];
+            axpy(&mut dw[(n + id) * m..(n + id + 1) * m], 1.0, da);
+            axpy(db, 1.0, da);
+            self.used[id] = true;
         }
         loss
     }
 
     /// Clips every gradient entry to `[−clip, clip]` and applies Adagrad
     /// (`m ← m + g²; θ ← θ − lr g / sqrt(m + 1e-8)`, as
-    /// `foundations::optim::Adagrad`) in one pass.
+    /// `foundations::optim::Adagrad`) in one pass. The columns of `W_x`
+    /// for characters not in the last chunk have a zero gradient, for
+    /// which Adagrad changes neither `m` nor `θ` (`m + 0 = m`,
+    /// `θ − 0 = θ`, exactly): they are skipped.
     pub fn clip_and_adagrad(
         &mut self,
         model: &mut RecurrentModel<LstmCell>,
         lr: f64,
         clip: f64,
     ) {
-        let g = &self.grads;
-        let pairs: [(&mut Mat, &Mat, &mut Mat); 4] = {
-            let m = &mut self.memory;
-            let (mc, mo) = (&mut m.cell, &mut m.out);
-            let (p_cell, p_out) = (&mut model.cell, &mut model.out);
-            [
-                (&mut p_cell.w, &g.cell.w, &mut mc.w),
-                (&mut p_cell.b, &g.cell.b, &mut mc.b),
-                (&mut p_out.v, &g.out.v, &mut mo.v),
-                (&mut p_out.c, &g.out.c, &mut mo.c),
-            ]
-        };
-        for (theta, grad, mem) in pairs {
-            let (theta, mem) = (theta.as_mut_slice(), mem.as_mut_slice());
-            for ((t, &g), m) in
-                theta.iter_mut().zip(grad.as_slice()).zip(mem.iter_mut())
-            {
+        let update = |theta: &mut [f64], grad: &[f64], mem: &mut [f64]| {
+            for ((t, &g), m) in theta.iter_mut().zip(grad).zip(mem) {
                 let g = g.clamp(-clip, clip);
                 *m += g * g;
                 *t -= lr * g / (*m + 1e-8).sqrt();
             }
+        };
+        let (g, mem) = (&self.grads, &mut self.memory);
+        let (n, m) = (self.n, 4 * self.n);
+        // W_h, whole; then the columns of W_x that were used
+        let (w, gw) = (model.cell.w.as_mut_slice(), g.cell.w.as_slice());
+        let mw = mem.cell.w.as_mut_slice();
+        update(&mut w[..n * m], &gw[..n * m], &mut mw[..n * m]);
+        for (id, _) in self.used.iter().enumerate().filter(|u| *u.1) {
+            let cols = (n + id) * m..(n + id + 1) * m;
+            update(&mut w[cols.clone()], &gw[cols.clone()], &mut mw[cols]);
+        }
+        for (theta, grad, mem) in [
+            (&mut model.cell.b, &g.cell.b, &mut mem.cell.b),
+            (&mut model.out.v, &g.out.v, &mut mem.out.v),
+            (&mut model.out.c, &g.out.c, &mut mem.out.c),
+        ] {
+            update(theta.as_mut_slice(), grad.as_slice(), mem.as_mut_slice());
         }
     }
 }

@@ -71,6 +71,7 @@ pub mod lstm_cell;
 pub mod mut1;
 pub mod mut2;
 pub mod mut3;
+pub mod mut_shared;
 pub mod ops;
 pub mod stack;
 

@@ -5,9 +5,14 @@
 //!
 //! `z = σ(W_xz x + b_z)`, `r = σ(W_xr x + W_hr h + b_r)`, `h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)`.
 //!
-//! A reference cell with an optional challenge exercise (its step
-//! backward). Book: *LSTM and GRU → The GRU → Other variants*.
+//! The end they share with the other two variants (the candidate and the
+//! update) is in [`crate::mut_shared`]. A reference cell with an optional
+//! challenge exercise (its step backward). Book: *LSTM and GRU → The GRU →
+//! Other variants*.
 
+use crate::mut_shared::{
+    MutCache, check_sizes, gate_backward, update, update_backward,
+};
 use crate::ops::{add_bias, sum_columns};
 use foundations::activations::{sigmoid, tanh};
 use foundations::shape::{Dim, expect_shape};
@@ -42,19 +47,7 @@ impl_params!(Mut1 {
 });
 
 /// What [`Mut1::step_backward`] needs from the forward step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mut1Cache {
-    /// `x`, `D x B`.
-    pub x: Mat,
-    /// `h`, the previous state, `n x B`.
-    pub h: Mat,
-    /// The reset gate `r`.
-    pub r: Mat,
-    /// The update gate `z`.
-    pub z: Mat,
-    /// The candidate `tanh(…)`.
-    pub cand: Mat,
-}
+pub type Mut1Cache = MutCache;
 
 impl Mut1 {
     /// A new cell: weights uniform in `±1/√n`, biases zero.
@@ -67,21 +60,7 @@ impl Mut1 {
         rng: &mut Rng,
     ) -> Result<Self, Error> {
         let (n, d) = (hidden_size, input_size);
-        if n == 0 || d == 0 {
-            return Err(Error::config(
-                "Mut1",
-                format!("sizes n = {n} and D = {d} must be at least 1"),
-            ));
-        }
-        if d != n {
-            return Err(Error::config(
-                "Mut1",
-                format!(
-                    "this variant adds x (or tanh x) to an n-vector, so the \
-                     input size D = {d} must equal the hidden size n = {n}"
-                ),
-            ));
-        }
+        check_sizes("Mut1", n, d, true)?;
         let s = 1.0 / (n as f64).sqrt();
         let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
         Ok(Mut1 {
@@ -112,19 +91,9 @@ impl Mut1 {
         expect_shape(f_name, "h", h, Dim::Is(n), Dim::Is(x.ncols()));
         let z = sigmoid(&add_bias(&self.w_xz * x, &self.b_z));
         let r = sigmoid(&add_bias(&self.w_xr * x + &self.w_hr * h, &self.b_r));
-        let cand = tanh(&add_bias(
-            &self.w_hh * r.component_mul(h) + tanh(x),
-            &self.b_h,
-        ));
-        let next = cand.component_mul(&z) + h.zip_map(&z, |h, z| h * (1.0 - z));
-        let cache = Mut1Cache {
-            x: x.clone(),
-            h: h.clone(),
-            r,
-            z,
-            cand,
-        };
-        (next, cache)
+        // h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)
+        let w = (&self.w_hh, &self.b_h);
+        update(w, x, h, (r, z), tanh(x))
     }
 
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂x` and
@@ -141,31 +110,21 @@ impl Mut1 {
         let b = Dim::Is(cache.x.ncols());
         expect_shape("mut1::step_backward", "d_next", d_next, Dim::Is(n), b);
         // BEGIN SOLUTION mut1-backward
-        let Mut1Cache { x, h, r, z, cand } = cache;
+        let MutCache { x, h, r, z, .. } = cache;
         let mut g = self.zeros_like();
-        // forward: h' = cand ⊙ z + h ⊙ (1 − z)
-        let d_z = d_next.component_mul(&(cand - h));
-        let d_cand = d_next.component_mul(z);
-        let mut d_h_prev = d_next.zip_map(z, |d, z| d * (1.0 - z));
-        let mut d_x = Mat::zeros(x.nrows(), x.ncols());
-        // forward: cand = tanh(W_hh (r ⊙ h) + … + b_h)
-        let d_ah = d_cand.zip_map(cand, |d, t| d * (1.0 - t * t));
-        let d_rh = self.w_hh.transpose() * &d_ah;
-        g.w_hh = &d_ah * r.component_mul(h).transpose();
-        g.b_h = sum_columns(&d_ah);
-        let d_r = d_rh.component_mul(h);
-        d_h_prev += d_rh.component_mul(r);
-        // forward: … + tanh(x) inside the candidate
-        d_x += d_ah.zip_map(&tanh(x), |d, t| d * (1.0 - t * t));
+        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z), h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
+        let s = update_backward(&self.w_hh, cache, d_next);
+        (g.w_hh, g.b_h) = (s.w_hh, s.b_h);
+        let mut d_h_prev = s.d_h;
+        // forward: u = tanh(x)
+        let mut d_x = s.d_u.zip_map(&tanh(x), |d, t| d * (1.0 - t * t));
         // forward: r = σ(W_xr x + W_hr h + b_r)
-        let d_ar = d_r.zip_map(r, |d, s| d * s * (1.0 - s));
-        d_x += self.w_xr.transpose() * &d_ar;
-        d_h_prev += self.w_hr.transpose() * &d_ar;
-        g.w_xr = &d_ar * x.transpose();
-        g.w_hr = &d_ar * h.transpose();
-        g.b_r = sum_columns(&d_ar);
+        let gr = gate_backward(&s.d_r, r, (&self.w_xr, &self.w_hr), x, h);
+        (g.w_xr, g.w_hr, g.b_r) = (gr.w_x, gr.w_h, gr.b);
+        d_x += gr.d_x;
+        d_h_prev += gr.d_h;
         // forward: z = σ(W_xz x + b_z)
-        let d_az = d_z.zip_map(z, |d, s| d * s * (1.0 - s));
+        let d_az = s.d_z.zip_map(z, |d, s| d * s * (1.0 - s));
         d_x += self.w_xz.transpose() * &d_az;
         g.w_xz = &d_az * x.transpose();
         g.b_z = sum_columns(&d_az);

@@ -5,11 +5,16 @@
 //!
 //! `z = σ(W_xz x + W_hz h + b_z)`, `r = σ(x + b_r)`, `h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)`.
 //!
-//! A reference cell with an optional challenge exercise (its step
-//! backward). Book: *LSTM and GRU → The GRU → Other variants*.
+//! The end they share with the other two variants (the candidate and the
+//! update) is in [`crate::mut_shared`]. A reference cell with an optional
+//! challenge exercise (its step backward). Book: *LSTM and GRU → The GRU →
+//! Other variants*.
 
+use crate::mut_shared::{
+    MutCache, check_sizes, gate_backward, update, update_backward,
+};
 use crate::ops::{add_bias, sum_columns};
-use foundations::activations::{sigmoid, tanh};
+use foundations::activations::sigmoid;
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
 
@@ -42,19 +47,7 @@ impl_params!(Mut2 {
 });
 
 /// What [`Mut2::step_backward`] needs from the forward step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mut2Cache {
-    /// `x`, `D x B`.
-    pub x: Mat,
-    /// `h`, the previous state, `n x B`.
-    pub h: Mat,
-    /// The reset gate `r`.
-    pub r: Mat,
-    /// The update gate `z`.
-    pub z: Mat,
-    /// The candidate `tanh(…)`.
-    pub cand: Mat,
-}
+pub type Mut2Cache = MutCache;
 
 impl Mut2 {
     /// A new cell: weights uniform in `±1/√n`, biases zero.
@@ -67,21 +60,7 @@ impl Mut2 {
         rng: &mut Rng,
     ) -> Result<Self, Error> {
         let (n, d) = (hidden_size, input_size);
-        if n == 0 || d == 0 {
-            return Err(Error::config(
-                "Mut2",
-                format!("sizes n = {n} and D = {d} must be at least 1"),
-            ));
-        }
-        if d != n {
-            return Err(Error::config(
-                "Mut2",
-                format!(
-                    "this variant adds x (or tanh x) to an n-vector, so the \
-                     input size D = {d} must equal the hidden size n = {n}"
-                ),
-            ));
-        }
+        check_sizes("Mut2", n, d, true)?;
         let s = 1.0 / (n as f64).sqrt();
         let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
         Ok(Mut2 {
@@ -112,19 +91,9 @@ impl Mut2 {
         expect_shape(f_name, "h", h, Dim::Is(n), Dim::Is(x.ncols()));
         let z = sigmoid(&add_bias(&self.w_xz * x + &self.w_hz * h, &self.b_z));
         let r = sigmoid(&add_bias(x.clone(), &self.b_r));
-        let cand = tanh(&add_bias(
-            &self.w_hh * r.component_mul(h) + &self.w_xh * x,
-            &self.b_h,
-        ));
-        let next = cand.component_mul(&z) + h.zip_map(&z, |h, z| h * (1.0 - z));
-        let cache = Mut2Cache {
-            x: x.clone(),
-            h: h.clone(),
-            r,
-            z,
-            cand,
-        };
-        (next, cache)
+        // h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)
+        let w = (&self.w_hh, &self.b_h);
+        update(w, x, h, (r, z), &self.w_xh * x)
     }
 
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂x` and
@@ -141,34 +110,24 @@ impl Mut2 {
         let b = Dim::Is(cache.x.ncols());
         expect_shape("mut2::step_backward", "d_next", d_next, Dim::Is(n), b);
         // BEGIN SOLUTION mut2-backward
-        let Mut2Cache { x, h, r, z, cand } = cache;
+        let MutCache { x, h, r, z, .. } = cache;
         let mut g = self.zeros_like();
-        // forward: h' = cand ⊙ z + h ⊙ (1 − z)
-        let d_z = d_next.component_mul(&(cand - h));
-        let d_cand = d_next.component_mul(z);
-        let mut d_h_prev = d_next.zip_map(z, |d, z| d * (1.0 - z));
-        let mut d_x = Mat::zeros(x.nrows(), x.ncols());
-        // forward: cand = tanh(W_hh (r ⊙ h) + … + b_h)
-        let d_ah = d_cand.zip_map(cand, |d, t| d * (1.0 - t * t));
-        let d_rh = self.w_hh.transpose() * &d_ah;
-        g.w_hh = &d_ah * r.component_mul(h).transpose();
-        g.b_h = sum_columns(&d_ah);
-        let d_r = d_rh.component_mul(h);
-        d_h_prev += d_rh.component_mul(r);
-        // forward: … + W_xh x inside the candidate
-        d_x += self.w_xh.transpose() * &d_ah;
-        g.w_xh = &d_ah * x.transpose();
+        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z), h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
+        let s = update_backward(&self.w_hh, cache, d_next);
+        (g.w_hh, g.b_h) = (s.w_hh, s.b_h);
+        let mut d_h_prev = s.d_h;
+        // forward: u = W_xh x
+        let mut d_x = self.w_xh.transpose() * &s.d_u;
+        g.w_xh = &s.d_u * x.transpose();
         // forward: r = σ(x + b_r)
-        let d_ar = d_r.zip_map(r, |d, s| d * s * (1.0 - s));
+        let d_ar = s.d_r.zip_map(r, |d, s| d * s * (1.0 - s));
         d_x += &d_ar;
         g.b_r = sum_columns(&d_ar);
         // forward: z = σ(W_xz x + W_hz h + b_z)
-        let d_az = d_z.zip_map(z, |d, s| d * s * (1.0 - s));
-        d_x += self.w_xz.transpose() * &d_az;
-        d_h_prev += self.w_hz.transpose() * &d_az;
-        g.w_xz = &d_az * x.transpose();
-        g.w_hz = &d_az * h.transpose();
-        g.b_z = sum_columns(&d_az);
+        let gz = gate_backward(&s.d_z, z, (&self.w_xz, &self.w_hz), x, h);
+        (g.w_xz, g.w_hz, g.b_z) = (gz.w_x, gz.w_h, gz.b);
+        d_x += gz.d_x;
+        d_h_prev += gz.d_h;
         (g, d_x, d_h_prev)
         // END SOLUTION
     }
