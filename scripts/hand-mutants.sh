@@ -31,7 +31,7 @@ scratch=${1:-$root/target/mutants/hand-ws}
 mkdir -p "$scratch"
 scratch=$(cd "$scratch" && pwd)
 (cd "$root" && tar --exclude=./target --exclude=./.git -cf - .) |
-    (cd "$scratch" && tar -xf -)
+    (cd "$scratch" && tar -xmf -) # -m: fresh mtimes, so cargo rebuilds them
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$scratch/target}
 cd "$scratch"
 

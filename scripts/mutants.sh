@@ -59,11 +59,19 @@ mkdir -p "$scratch"
 scratch=$(cd "$scratch" && pwd)
 # a fresh copy of the sources (not target/, not .git)
 (cd "$root" && tar --exclude=./target --exclude=./.git -cf - .) |
-    (cd "$scratch" && tar -xf -)
+    (cd "$scratch" && tar -xmf -) # -m: fresh mtimes, so cargo rebuilds them
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$scratch/target}
 out="$scratch/out-$topic"
 rm -rf "$out" && mkdir -p "$out"
 cd "$scratch"
+# the unmutated tree must build and pass (cargo-mutants' own baseline is
+# skipped: it would build every test target)
+if ! nice -n 10 cargo test -q -p "$topic" --test graded >"$out/baseline.log" 2>&1
+then
+    echo "the graded tests of $topic fail without any mutant:" \
+        "see $out/baseline.log" >&2
+    exit 1
+fi
 # -C --test=graded builds only the graded test binary for each mutant;
 # -- --test graded makes only the graded tests judge it.
 nice -n 10 cargo mutants --in-place --baseline skip --timeout 90 \
