@@ -74,6 +74,7 @@ mutant() {
         caught=$((caught + 1))
     fi
     mv "$file.orig" "$file"
+    touch "$file" # newer than the mutant's build, so cargo rebuilds it
 }
 
 # ---- lstm-gru: the LSTM (lstm.rs) -------------------------------------------
