@@ -28,8 +28,8 @@ use foundations::{Mat, Rng, init, rng};
 use lstm_gru::{GruCell, LstmCell};
 use rand::Rng as _;
 use vanilla_rnn_bptt::{
-    Clip, Output, RecurrentCell, RecurrentModel, RnnCell, sequence_backward,
-    sequence_forward,
+    Clip, Output, RecurrentCell, RecurrentModel, RnnCell, SequenceCache,
+    sequence_backward, sequence_forward,
 };
 
 const BATCH: usize = 32;
@@ -64,6 +64,20 @@ struct Score {
     solved: f64,
 }
 
+/// A fresh batch of `b` sequences of length `t` run through `model` from
+/// the zero state: the errors `y − s` of the answers read after the last
+/// step (`1 x b`), and the cache for the backward pass.
+fn answer_errors<C: RecurrentCell>(
+    model: &RecurrentModel<C>,
+    t: usize,
+    b: usize,
+    r: &mut Rng,
+) -> (Mat, SequenceCache<C>) {
+    let (xs, sums) = batch(t, b, r);
+    let (ys, cache) = sequence_forward(model, &model.cell.zero_state(b), &xs);
+    (&ys[t - 1] - &sums, cache)
+}
+
 /// Trains `cell` (with a linear read-out `y = v h^(T) + c`) on sequences of
 /// length `t` for `updates` Adam steps of learning rate `lr`; returns its
 /// score on [`TEST`] new sequences.
@@ -83,11 +97,8 @@ fn train_and_test<C: RecurrentCell>(
     let mut model = RecurrentModel::new(cell, out)?;
     let mut opt = Adam::new(lr);
     for step in 0..updates {
-        let (xs, sums) = batch(t, BATCH, &mut r);
-        let (ys, cache) =
-            sequence_forward(&model, &model.cell.zero_state(BATCH), &xs);
         // L = (1/B) Σ_j (y_j − s_j)², read at the last step only
-        let err = &ys[t - 1] - &sums;
+        let (err, cache) = answer_errors(&model, t, BATCH, &mut r);
         let loss = err.norm_squared() / BATCH as f64;
         foundations::ensure_finite(loss, step)?;
         let mut d_o = vec![None; t];
@@ -97,9 +108,7 @@ fn train_and_test<C: RecurrentCell>(
         opt.step(&mut model, &grads);
     }
     let mut test_rng = rng(seed ^ 0x7E57);
-    let (xs, sums) = batch(t, TEST, &mut test_rng);
-    let (ys, _) = sequence_forward(&model, &model.cell.zero_state(TEST), &xs);
-    let err = &ys[t - 1] - &sums;
+    let (err, _) = answer_errors(&model, t, TEST, &mut test_rng);
     Ok(Score {
         mse: err.norm_squared() / TEST as f64,
         solved: err.iter().filter(|e| e.abs() < TOLERANCE).count() as f64
