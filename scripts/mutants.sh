@@ -27,24 +27,34 @@ topic=${1:?usage: scripts/mutants.sh [--list] TOPIC [SCRATCH]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$root/crates/$topic/src" ] || { echo "no crate crates/$topic" >&2; exit 2; }
 
-# file:function for each exercise region: the last `fn name` line above it
+# file:kind:function for each exercise region: the last `fn name` line
+# above it; kind is "free" for a function at the top level of the file and
+# "method" for one inside an impl (indented)
 regions=$(cd "$root" && for f in $(grep -rl '// BEGIN SOLUTION' \
     "crates/$topic/src" | sort); do
     awk -v file="$f" '
         /(^|[^a-z_])fn [a-z_0-9]+/ {
             s = $0; sub(/.*fn /, "", s); sub(/[^a-z_0-9].*/, "", s); fn = s
+            kind = ($0 ~ /^[a-z]/) ? "free" : "method"
         }
-        /^[ \t]*\/\/ BEGIN SOLUTION/ { print file ":" fn }' "$f"
+        /^[ \t]*\/\/ BEGIN SOLUTION/ { print file ":" kind ":" fn }' "$f"
 done)
 [ -n "$regions" ] || { echo "crates/$topic has no exercise" >&2; exit 2; }
 
-# one alternative per file: ^crates/t/src/f.rs:.*(in |replace )(T::)?(a|b)( ->|$)
+# per file: ^crates/t/src/f.rs:.*(in |replace )(a|b)( ->|$) for free
+# functions, ^…(in |replace )Type::(c|d)( ->|$) for methods (so a method
+# named like an exercise function of the same file is not included)
 re=""
 for f in $(echo "$regions" | cut -d: -f1 | sort -u); do
-    names=$(echo "$regions" | grep "^$f:" | cut -d: -f2 | sort -u |
-        paste -sd'|' -)
-    alt="^$f:.*(in |replace )([A-Za-z0-9_<>, ]+::)?($names)( ->|\$)"
-    re="${re:+$re|}$alt"
+    for kind in free method; do
+        names=$(echo "$regions" | grep "^$f:$kind:" | cut -d: -f3 | sort -u |
+            paste -sd'|' -)
+        [ -n "$names" ] || continue
+        prefix=""
+        [ $kind = method ] && prefix="[A-Za-z0-9_<>, ]+::"
+        alt="^$f:.*(in |replace )$prefix($names)( ->|\$)"
+        re="${re:+$re|}$alt"
+    done
 done
 
 if $list; then
