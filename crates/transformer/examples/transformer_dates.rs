@@ -1,7 +1,11 @@
 //! The encoder-decoder transformer on the attention chapter's date task:
 //! `22nd of november 2026 -> 2026-11-22`, trained with teacher forcing and
 //! Adam, decoded greedily, scored by exact match on held-out dates (dates
-//! that never occur in training). Uses the reference layers.
+//! that never occur in training). Uses the reference layers, so in the
+//! student edition it panics with the first unsolved exercise's `todo!`
+//! until causal-mask, attention-backward, multi-head-backward,
+//! layer-norm-backward, positional-encoding, block-backward and the
+//! challenge decoder-backward are solved.
 //!
 //! cargo build --release -p transformer --example transformer_dates
 //! ./target/release/examples/transformer_dates --seed 1 --epochs 5

@@ -154,8 +154,9 @@ impl DecoderLayer {
             Dim::Is(self.self_attn.width()),
             Dim::Is(cache.self_attn.x_q.ncols()),
         );
-        let c = cache;
         // ANCHOR: backward
+        // BEGIN SOLUTION decoder-backward
+        let c = cache;
         let (g, d_x, d_mem) = match self.norm {
             Norm::Post => {
                 // y = LN₃(z₂ + FFN(z₂))
@@ -192,7 +193,6 @@ impl DecoderLayer {
                 (g, d_z1 + d_x_ln, d_mem)
             }
         };
-        // ANCHOR_END: backward
         let (self_attn, ln1, cross_attn, ln2, ffn, ln3) = g;
         let grads = DecoderLayer {
             self_attn,
@@ -204,5 +204,7 @@ impl DecoderLayer {
             norm: self.norm,
         };
         (grads, d_x, d_mem)
+        // END SOLUTION
+        // ANCHOR_END: backward
     }
 }
