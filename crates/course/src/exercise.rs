@@ -71,7 +71,7 @@ pub struct StubSite {
     pub body: String,
 }
 
-fn marker_id<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+pub fn marker_id<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
     let rest = line.trim().strip_prefix(marker)?;
     if !rest.is_empty() && !rest.starts_with(' ') {
         return None;

@@ -87,7 +87,7 @@ impl ExerciseGrade {
         self.visible_score() + self.hidden_score()
     }
 
-    /// `done`, `failing` or `not compiling`.
+    /// `passed`, `failed` or `no build` (the topic did not compile).
     pub fn status(&self) -> &'static str {
         if self.error.is_some() {
             "no build"
@@ -323,6 +323,22 @@ pub fn select(root: &Path, topics: &[String]) -> Result<Vec<Manifest>, String> {
         .collect()
 }
 
+/// Every exercise of the manifest is marked in its topic's sources (a
+/// solution region or a student's `// EXERCISE` line).
+pub fn check_marked(root: &Path, m: &Manifest) -> Result<(), String> {
+    let ids = crate::student::marked_ids(&root.join("crates").join(&m.topic))?;
+    match m.exercises.iter().find(|e| !ids.contains(&e.id)) {
+        None => Ok(()),
+        Some(e) => Err(format!(
+            "exercise {id} (exercises/{t}.toml) has no marked region in \
+             crates/{t}/src: neither `// BEGIN SOLUTION {id}` nor \
+             `// EXERCISE {id}`",
+            id = e.id,
+            t = m.topic
+        )),
+    }
+}
+
 /// Grades the topics of the workspace at `root`.
 pub fn grade(
     root: &Path,
@@ -360,6 +376,13 @@ pub fn run(args: &Args) -> Result<(), String> {
         None => root.clone(),
     };
     let manifests = select(&grade_root, &args.topics)?;
+    if args.tests_from.is_none() {
+        // On a submission graded against the instructors' tests, the tests
+        // decide; a marker line the student deleted costs nothing.
+        for m in &manifests {
+            check_marked(&grade_root, m)?;
+        }
+    }
     let grades = grade(&grade_root, &manifests, &opts)?;
     print!("{}", table(&grades));
     if let Some(path) = &args.json {
@@ -383,14 +406,26 @@ pub fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-/// The paths that always come from the instructors' copy.
+/// The paths that always come from the instructors' copy: the tests, the
+/// manifests, the shared crates, and everything that says how the tests
+/// are built (a student's `Cargo.toml` could point `graded` at another
+/// file, or a `build.rs` rewrite it).
 pub fn pristine_paths(topics: &[String]) -> Vec<String> {
-    let mut v = vec![
-        "exercises".to_string(),
-        "crates/foundations".to_string(),
-        "crates/datasets".to_string(),
-    ];
-    v.extend(topics.iter().map(|t| format!("crates/{t}/tests")));
+    let mut v: Vec<String> = [
+        "exercises",
+        "crates/foundations",
+        "crates/datasets",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo",
+        "rust-toolchain.toml",
+    ]
+    .map(String::from)
+    .to_vec();
+    for t in topics {
+        v.push(format!("crates/{t}/tests"));
+        v.push(format!("crates/{t}/Cargo.toml"));
+    }
     v
 }
 
@@ -425,13 +460,25 @@ pub fn pristine_copy(
     .map(|m| m.topic)
     .collect();
     for p in pristine_paths(&topics) {
+        if inside && p == ".cargo" {
+            continue; // the workspace's own applies from above
+        }
         // Replace the student's copy entirely (a deleted or added test
         // file must not count either).
-        let _ = std::fs::remove_dir_all(scratch.join(&p));
-        if from_dir.is_dir() {
-            copy_dir(&from_dir.join(&p), &scratch.join(&p))?;
+        let dst = scratch.join(&p);
+        if dst.is_dir() {
+            let _ = std::fs::remove_dir_all(&dst);
         } else {
+            let _ = std::fs::remove_file(&dst);
+        }
+        let src = from_dir.join(&p);
+        if !from_dir.is_dir() {
             checkout_path(root, reference, &p, scratch)?;
+        } else if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else if src.is_file() {
+            std::fs::copy(&src, &dst)
+                .map_err(|e| format!("{}: {e}", src.display()))?;
         }
     }
     Ok(())
@@ -566,6 +613,33 @@ mod tests {
     }
 
     #[test]
+    fn printed_results_and_crashes_cannot_pose_as_passes() {
+        let fx = Fixture::new("grade-forge");
+        // A wrong `add` that prints libtest's pass line for itself, raw
+        // (libtest captures print!, not writes to the descriptor), then
+        // ends the process before libtest can report.
+        fx.edit(
+            "crates/toy/src/lib.rs",
+            "    a + b\n",
+            "    use std::io::Write;\n    let _ = std::io::stdout()\n        \
+             .write_all(b\"\\ntest toy_add::adds ... ok\\n\");\n    \
+             if a == 1.0 {\n        std::process::exit(1);\n    }\n    a - b\n",
+        );
+        let ms = select(&fx.root, &[]).unwrap();
+        let g = grade(&fx.root, &ms, &opts(&fx)).unwrap();
+        let passed = |g: &ExerciseGrade, name: &str| {
+            g.visible
+                .iter()
+                .find(|o| o.name.ends_with(name))
+                .unwrap()
+                .passed
+        };
+        assert!(!passed(&g[0], "::adds"), "{}", table(&g));
+        assert!(passed(&g[0], "::rejects_nan"), "{}", table(&g));
+        assert!(passed(&g[1], "::scales"), "{}", table(&g));
+    }
+
+    #[test]
     fn tests_from_a_ref_undo_edited_tests_and_clear_errors() {
         let fx = Fixture::new("grade-ref");
         fx.git_init();
@@ -583,7 +657,29 @@ mod tests {
 
         let err = select(&fx.root, &["nope".into()]).unwrap_err();
         assert!(err.contains("unknown topic `nope`"), "{err}");
-        assert!(pristine_copy(&fx.root, &scratch, "no-such-ref").is_err());
+        let err = pristine_copy(&fx.root, &scratch, "no-such-ref").unwrap_err();
+        assert!(err.contains("no such git ref or folder"), "{err}");
+
+        // The solution tree must mark every exercise of its manifest.
+        fx.edit(
+            "crates/toy/src/lib.rs",
+            crate::exercise::BEGIN,
+            "// BEGIN SOLUTIO",
+        );
+        let ms = select(&fx.root, &[]).unwrap();
+        let err = check_marked(&fx.root, &ms[0]).unwrap_err();
+        assert!(
+            err.contains(
+                "exercise toy-add (exercises/toy.toml) has no marked region"
+            ),
+            "{err}"
+        );
+        fx.edit(
+            "crates/toy/src/lib.rs",
+            "// BEGIN SOLUTIO",
+            crate::exercise::BEGIN,
+        );
+        check_marked(&fx.root, &ms[0]).unwrap();
         fx.append_manifest(
             "[[exercise]]\nid = \"toy-ghost\"\ntitle = \"G\"\npoints = 1\n\
              section = \"toy/index.md\"\n",
@@ -591,5 +687,21 @@ mod tests {
         let ms = select(&fx.root, &[]).unwrap();
         let err = grade(&fx.root, &ms, &opts(&fx)).unwrap_err();
         assert!(err.contains("mod toy_ghost"), "{err}");
+
+        // Nor does pointing the graded target at another file, or deleting
+        // the test file: Cargo.toml and tests/ come from the reference.
+        fx.edit(
+            "crates/toy/Cargo.toml",
+            "edition = \"2024\"\n",
+            "edition = \"2024\"\n[[test]]\nname = \"graded\"\npath = \"mine.rs\"\n",
+        );
+        std::fs::write(fx.root.join("crates/toy/mine.rs"), "mod toy_add { #[test] fn adds() {} #[test] fn rejects_nan() {} }\nmod toy_scale { #[test] fn scales() {} }\n").unwrap();
+        std::fs::remove_file(fx.root.join("crates/toy/tests/graded.rs"))
+            .unwrap();
+        pristine_copy(&fx.root, &scratch, "main").unwrap();
+        let ms = select(&scratch, &[]).unwrap();
+        let g = grade(&scratch, &ms, &opts(&fx)).unwrap();
+        assert_eq!(g[0].visible.iter().filter(|o| o.passed).count(), 1);
+        assert_eq!(g[0].visible.len(), 2, "{}", table(&g));
     }
 }

@@ -29,12 +29,16 @@ const SETUP: &str = r#"#!/usr/bin/env bash
 # Gradescope runs this once when the autograder image is built.
 set -euo pipefail
 apt-get update -q
-apt-get install -y -q curl build-essential pkg-config git
+apt-get install -y -q curl build-essential pkg-config git python3
 curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
   | sh -s -- -y --profile minimal --default-toolchain @TOOLCHAIN@
 source "$HOME/.cargo/env"
 cd /autograder/source/pristine
 export CARGO_TARGET_DIR=/autograder/target
+# The workspace's .cargo/config.toml asks for target-cpu=native; the image
+# may be built on another CPU than the one that grades, so build for the
+# baseline (RUSTFLAGS overrides the config; run_autograder sets the same).
+export RUSTFLAGS="-C target-cpu=x86-64"
 # The grader itself, and every dependency, built once here.
 cargo build --release -p course
 # `grade --tests-from` builds its copy of a submission in this folder.
@@ -51,6 +55,7 @@ set -uo pipefail
 source "$HOME/.cargo/env"
 export CARGO_TARGET_DIR=/autograder/target
 export CARGO_NET_OFFLINE=true
+export RUSTFLAGS="-C target-cpu=x86-64"
 PRISTINE=/autograder/source/pristine
 RESULTS=/autograder/results/results.json
 mkdir -p /autograder/results
@@ -103,6 +108,7 @@ pub fn write_bundle(
     out: &Path,
     force: bool,
 ) -> Result<usize, String> {
+    student::refuse_inside_workspace(root, out)?;
     if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) && !force {
         return Err(format!(
             "{} is not empty: pass --force to overwrite it",
@@ -172,5 +178,14 @@ mod tests {
         assert!(lib.contains("// EXERCISE toy-add"));
         assert!(!lib.contains("    a + b\n"), "no solution in the bundle");
         assert!(super::write_bundle(&fx.root, &out, false).is_err());
+        assert!(run.contains("RUSTFLAGS=\"-C target-cpu=x86-64\""));
+        // --force empties the folder: never one of the workspace's own.
+        let book = fx.root.join("book");
+        let err = super::write_bundle(&fx.root, &book, true).unwrap_err();
+        assert!(err.contains("is inside the workspace"), "{err}");
+        assert!(book.join("book.toml").exists(), "book/ untouched");
+        let new_dir = fx.root.join("crates/new");
+        assert!(super::write_bundle(&fx.root, &new_dir, true).is_err());
+        assert!(!new_dir.exists());
     }
 }

@@ -103,5 +103,8 @@ mod tests {
         assert!(backup.is_none());
         let err = super::reset(&fx.root, "toy-add").unwrap_err();
         assert!(err.contains("student version"), "{err}");
+        let err = super::reset(&out, "toy-nope").unwrap_err();
+        assert!(err.contains("no exercise `toy-nope`"), "{err}");
+        assert!(err.contains("toy-add"), "the ids that exist: {err}");
     }
 }

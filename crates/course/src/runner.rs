@@ -239,16 +239,20 @@ fn run_binary(
     };
     let mut run = test_command(exe, cwd);
     run.args(["--color", "never"]);
-    let (results, failures, note) = match run_with_timeout(run, timeout)? {
-        Some((_, text)) => {
-            let (r, f) = parse_run(&text);
-            let note = if r.len() < listed.len() {
+    let (mut results, failures, note) = match run_with_timeout(run, timeout)? {
+        Some((success, text)) => {
+            let (mut r, mut f) = parse_run(&text);
+            let all_reported = listed.iter().all(|n| r.contains_key(n));
+            let note = if all_reported {
+                String::new()
+            } else {
                 "the test binary stopped before this test reported \
                  (a crash or process::exit?)"
                     .to_string()
-            } else {
-                String::new()
             };
+            if !success || !all_reported {
+                confirm_passes(exe, cwd, timeout, &listed, &mut r, &mut f)?;
+            }
             (r, f, note)
         }
         None => (
@@ -257,6 +261,7 @@ fn run_binary(
             format!("timed out after {} s", timeout.as_secs()),
         ),
     };
+    results.retain(|name, _| listed.contains(name));
     let outcomes = listed
         .into_iter()
         .map(|name| {
@@ -283,6 +288,50 @@ fn run_binary(
     })
 }
 
+/// The binary failed as a whole, so its stdout is not trusted for passes:
+/// code under test can write a line that looks like `test name ... ok`
+/// (libtest captures `print!`, not raw writes to the file descriptor), or
+/// end the process before libtest reports. Each listed test that did not
+/// fail runs again on its own, and passes only if that process succeeds;
+/// so one test's crash costs only that test.
+fn confirm_passes(
+    exe: &Path,
+    cwd: &Path,
+    timeout: Duration,
+    listed: &[String],
+    results: &mut BTreeMap<String, bool>,
+    failures: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    for name in listed {
+        if results.get(name) == Some(&false) {
+            continue;
+        }
+        let mut one = test_command(exe, cwd);
+        one.args(["--color", "never", "--test-threads", "1", "--exact"])
+            .arg(name);
+        let passed = match run_with_timeout(one, timeout)? {
+            Some((true, text)) => parse_run(&text).0.get(name) == Some(&true),
+            Some((false, text)) => {
+                let output =
+                    parse_run(&text).1.remove(name).unwrap_or_else(|| {
+                        "the test process ended before the test reported \
+                         (a crash or process::exit?)"
+                            .to_string()
+                    });
+                failures.insert(name.clone(), output);
+                false
+            }
+            None => {
+                let t = timeout.as_secs();
+                failures.insert(name.clone(), format!("timed out after {t} s"));
+                false
+            }
+        };
+        results.insert(name.clone(), passed);
+    }
+    Ok(())
+}
+
 /// Test names from `--list --format terse` (`name: test`).
 pub fn parse_list(text: &str) -> Vec<String> {
     text.lines()
@@ -296,14 +345,15 @@ pub fn parse_list(text: &str) -> Vec<String> {
 pub fn parse_run(
     text: &str,
 ) -> (BTreeMap<String, bool>, BTreeMap<String, String>) {
-    let mut results = BTreeMap::new();
-    // Result lines come before the failure blocks; what a test printed
-    // (inside those blocks) cannot pose as a result, and the first result
-    // line of a test wins.
+    let mut results: BTreeMap<String, bool> = BTreeMap::new();
+    // A test passes only if no line says otherwise: what a test printed
+    // can add an `ok` line, never take libtest's `FAILED` away (and
+    // `run_binary` reruns the `ok`s of a binary that failed).
+    let mut record = |name: &str, ok: bool| {
+        let e = results.entry(name.to_string()).or_insert(true);
+        *e = *e && ok;
+    };
     for line in text.lines() {
-        if line == "failures:" || line.starts_with("---- ") {
-            break;
-        }
         let Some(rest) = line.strip_prefix("test ") else {
             continue;
         };
@@ -315,11 +365,11 @@ pub fn parse_run(
             if let Some(name) = rest.strip_suffix(suffix) {
                 // `should_panic` tests print `name - should panic ... ok`.
                 let name = name.strip_suffix(" - should panic").unwrap_or(name);
-                results.entry(name.to_string()).or_insert(ok);
+                record(name, ok);
             }
         }
         if let Some((name, _)) = rest.split_once(" ... ignored, ") {
-            results.entry(name.to_string()).or_insert(false);
+            record(name, false);
         }
     }
     let mut failures = BTreeMap::new();
@@ -405,6 +455,11 @@ test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out
             "dw differs at (0, 1): analytic 1, numeric 2"
         );
         assert!(f["c::panics"].contains("did not panic"));
+        // a forged line before libtest's own does not turn FAILED into ok
+        let forged = "test a_b::y ... ok\ntest a_b::y ... FAILED\n";
+        assert!(!parse_run(forged).0["a_b::y"]);
+        let forged = "test a_b::y ... FAILED\nfailures:\ntest a_b::y ... ok\n";
+        assert!(!parse_run(forged).0["a_b::y"]);
         assert_eq!(
             parse_list("a_b::x: test\na_b::y: test\n\n2 tests, 0 benchmarks\n"),
             ["a_b::x", "a_b::y"]

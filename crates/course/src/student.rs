@@ -34,6 +34,11 @@ pub struct Args {
     /// Also commit the student tree on this branch (created or updated).
     #[arg(long)]
     pub branch: Option<String>,
+    /// When `--branch` creates its branch: start it on top of this earlier
+    /// student release (e.g. `student-week1`), so every release is one
+    /// commit on the same history and the class repository pulls it.
+    #[arg(long, value_name = "REF", requires = "branch")]
+    pub parent: Option<String>,
     /// The workspace to read (default: the one around the current folder).
     #[arg(long)]
     pub root: Option<PathBuf>,
@@ -67,7 +72,23 @@ pub fn run(args: &Args) -> Result<(), String> {
         report.hidden_dropped
     );
     if let Some(branch) = &args.branch {
-        let commit = commit_to_branch(&root, &out, branch, &args.reveal)?;
+        let dirty =
+            git(&root, &["status", "--porcelain"], &[]).unwrap_or_default();
+        if !dirty.is_empty() {
+            eprintln!(
+                "warning: {} uncommitted or untracked file(s) went into this \
+                 release (it is written from the working tree; commit first \
+                 to release exactly main):\n{dirty}",
+                dirty.lines().count()
+            );
+        }
+        let commit = commit_to_branch(
+            &root,
+            &out,
+            branch,
+            args.parent.as_deref(),
+            &args.reveal,
+        )?;
         println!("committed {commit} on branch {branch}");
         if args.out.is_none() {
             let _ = std::fs::remove_dir_all(&out);
@@ -328,21 +349,45 @@ pub fn rustfmt(files: &[PathBuf]) {
     }
 }
 
-/// Refuses a non-empty folder unless `force`; with `force`, empties it but
-/// for `.git` and `target`.
-fn prepare_out(root: &Path, out: &Path, force: bool) -> Result<(), String> {
-    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let (out_c, root_c) = (canon(out), canon(root));
-    if out.exists()
-        && out_c.starts_with(&root_c)
-        && !out_c.starts_with(root_c.join("target"))
-    {
+/// `path` made absolute with its nearest existing ancestor canonicalised
+/// (so `a/../b` and symlinks cannot hide where a folder not yet made is).
+fn resolve(path: &Path) -> PathBuf {
+    let abs = std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut base = abs.as_path();
+    let mut rest = Vec::new();
+    while !base.exists() {
+        let (Some(name), Some(parent)) = (base.file_name(), base.parent())
+        else {
+            break;
+        };
+        rest.push(name.to_os_string());
+        base = parent;
+    }
+    let mut out = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
+    out.extend(rest.iter().rev());
+    out
+}
+
+/// An output folder must not be the workspace or inside it (but below its
+/// `target/`, which is built output): `--force` empties it.
+pub fn refuse_inside_workspace(root: &Path, out: &Path) -> Result<(), String> {
+    let (out_c, root_c) = (resolve(out), resolve(root));
+    if out_c.starts_with(&root_c) && !out_c.starts_with(root_c.join("target")) {
         return Err(format!(
             "--out {} is inside the workspace; choose a folder outside it \
              (or below its target/)",
             out.display()
         ));
     }
+    Ok(())
+}
+
+/// Refuses a non-empty folder unless `force`; with `force`, empties it but
+/// for `.git` and `target`.
+fn prepare_out(root: &Path, out: &Path, force: bool) -> Result<(), String> {
+    refuse_inside_workspace(root, out)?;
     if let Ok(entries) = std::fs::read_dir(out) {
         let entries: Vec<_> = entries.flatten().collect();
         if !entries.is_empty() && !force {
@@ -435,12 +480,15 @@ fn git(
 
 /// Commits the tree in `out` on `branch` of the repository at `root`: a
 /// private index, `commit-tree` and `update-ref`, so `main`, `HEAD`, the
-/// index and the working tree are never touched. The first commit has no
-/// parent (the branch never contains `main`'s history, hence no solution).
+/// index and the working tree are never touched. A new branch starts on
+/// `start` (an earlier student release) or, without it, with a commit that
+/// has no parent: the branch never contains `main`'s history, hence no
+/// solution.
 pub fn commit_to_branch(
     root: &Path,
     out: &Path,
     branch: &str,
+    start: Option<&str>,
     reveal: &[String],
 ) -> Result<String, String> {
     git(root, &["check-ref-format", "--branch", branch], &[])?;
@@ -475,14 +523,23 @@ pub fn commit_to_branch(
     )
     .ok()
     .filter(|s| !s.is_empty());
+    let parent = match (parent, start) {
+        (Some(p), _) => Some(p),
+        (None, Some(s)) => Some(
+            git(root, &["rev-parse", "-q", "--verify", s], &[])
+                .map_err(|_| format!("--parent {s}: no such git ref"))?,
+        ),
+        (None, None) => None,
+    };
     // Refuse to extend a branch that shares history with main.
     if let Some(p) = &parent {
         let base =
             git(root, &["merge-base", p, "HEAD"], &[]).unwrap_or_default();
         if !base.is_empty() {
             return Err(format!(
-                "branch {branch} shares history with the current branch; a \
-                 student branch must hold only student versions"
+                "branch {branch} (or its --parent) shares history with the \
+                 current branch; a student branch must hold only student \
+                 versions"
             ));
         }
     }
@@ -505,6 +562,33 @@ pub fn commit_to_branch(
         &[],
     )?;
     Ok(commit)
+}
+
+/// The exercise ids marked in a crate's sources: a `// BEGIN SOLUTION
+/// <id>` region (solution side) or an `// EXERCISE <id>` line (student
+/// side).
+pub fn marked_ids(
+    crate_dir: &Path,
+) -> Result<std::collections::BTreeSet<String>, String> {
+    let mut files = Vec::new();
+    walk(crate_dir, &crate_dir.join("src"), &mut files);
+    let mut ids = std::collections::BTreeSet::new();
+    for rel in files
+        .iter()
+        .filter(|r| r.extension().is_some_and(|e| e == "rs"))
+    {
+        let path = crate_dir.join(rel);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        for line in text.lines() {
+            if let Some(id) = exercise::marker_id(line, exercise::BEGIN)
+                .or_else(|| exercise::marker_id(line, EXERCISE))
+            {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Every `// EXERCISE <id>` site of a crate's sources (student side).
@@ -588,10 +672,12 @@ mod tests {
         let head = git(&fx.root, &["rev-parse", "HEAD"], &[]).unwrap();
         let out = fx.scratch("out");
         write_tree(&fx.root, &out, &[], false).unwrap();
-        let c1 = commit_to_branch(&fx.root, &out, "student", &[]).unwrap();
+        let c1 =
+            commit_to_branch(&fx.root, &out, "student", None, &[]).unwrap();
         write_tree(&fx.root, &out, &["toy".into()], true).unwrap();
-        let c2 = commit_to_branch(&fx.root, &out, "student", &["toy".into()])
-            .unwrap();
+        let c2 =
+            commit_to_branch(&fx.root, &out, "student", None, &["toy".into()])
+                .unwrap();
         assert_eq!(git(&fx.root, &["rev-parse", "HEAD"], &[]).unwrap(), head);
         assert_eq!(
             git(&fx.root, &["rev-parse", &format!("{c2}^")], &[]).unwrap(),
@@ -611,6 +697,28 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        assert!(commit_to_branch(&fx.root, &out, "main", &[]).is_err());
+        assert!(commit_to_branch(&fx.root, &out, "main", None, &[]).is_err());
+
+        // The next release starts on the last one, so students can pull it.
+        let c3 = commit_to_branch(
+            &fx.root,
+            &out,
+            "student-wk2",
+            Some("student"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            git(&fx.root, &["rev-parse", &format!("{c3}^")], &[]).unwrap(),
+            c2
+        );
+        let err =
+            commit_to_branch(&fx.root, &out, "student-wk3", Some("nope"), &[])
+                .unwrap_err();
+        assert!(err.contains("--parent nope: no such git ref"), "{err}");
+        let err =
+            commit_to_branch(&fx.root, &out, "student-wk3", Some("main"), &[])
+                .unwrap_err();
+        assert!(err.contains("shares history"), "{err}");
     }
 }
