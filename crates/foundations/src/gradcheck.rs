@@ -259,6 +259,27 @@ pub fn assert_gradients<P: Params + Clone>(
     analytic: &P,
     loss: impl FnMut(&P) -> f64,
 ) -> GradReport {
+    let (want, got) = (theta.shapes(), analytic.shapes());
+    for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert!(
+            w == g,
+            "{what}: gradient {i} is d{} of shape {}x{}, expected d{} of \
+             shape {}x{} (the parameter's)",
+            g.0,
+            g.1.0,
+            g.1.1,
+            w.0,
+            w.1.0,
+            w.1.1
+        );
+    }
+    assert_eq!(
+        want.len(),
+        got.len(),
+        "{what}: {} gradients for {} parameters",
+        got.len(),
+        want.len()
+    );
     let report = check_gradients(theta, analytic, loss);
     if let Some(bad) = report.params.iter().find(|p| !p.passed()) {
         panic!(
@@ -436,6 +457,20 @@ mod tests {
         dw[(1, 0)] += 1e-3;
         let theta = (Named("w", w), Named("h0", h0));
         let grads = (Named("w", dw), Named("h0", dh0));
+        assert_gradients("rnn", &theta, &grads, |p| {
+            recurrence(&p.0.1, &p.1.1, &x, 4)
+        });
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "rnn: gradient 1 is dh0 of shape 1x3, expected dh0 of shape 3x1 (the parameter's)"
+    )]
+    fn a_gradient_of_the_wrong_shape_is_named_with_both_shapes() {
+        let (w, h0, x) = setup(3, 1);
+        let (dw, dh0) = recurrence_grad(&w, &h0, &x, 4);
+        let theta = (Named("w", w), Named("h0", h0));
+        let grads = (Named("w", dw), Named("h0", dh0.transpose()));
         assert_gradients("rnn", &theta, &grads, |p| {
             recurrence(&p.0.1, &p.1.1, &x, 4)
         });

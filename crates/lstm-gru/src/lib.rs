@@ -13,11 +13,15 @@
 //!   time are the exercises; nothing outside this crate's tests uses them.
 //!   [`Mut1`], [`Mut2`], [`Mut3`] are Jozefowicz et al.'s variants, whose
 //!   step backward passes are optional challenge exercises.
-//! * the **engine** ([`LstmCell`], [`GruCell`], [`Stack`]): the same cells,
-//!   fast, implementing [`vanilla_rnn_bptt::RecurrentCell`], so the generic
+//! * the **engine** ([`LstmCell`], [`GruCell`]): the same cells, fast,
+//!   implementing [`vanilla_rnn_bptt::RecurrentCell`], so the generic
 //!   sequence forward, BPTT, truncated BPTT, training loop
 //!   ([`vanilla_rnn_bptt::CharTrainer`]) and sampling run them. Tested equal
 //!   to the reference. Later crates use these.
+//! * [`Stack`] puts any engine cell in layers and is a `RecurrentCell`
+//!   itself. Its step forward is given; its step backward is the exercise
+//!   `stacked-backward`, so in the student edition anything that runs BPTT
+//!   through a stack waits for that exercise.
 //!
 //! ## Using the engine cells (the API later crates rely on)
 //!
@@ -54,11 +58,10 @@
 //! ])
 //! .unwrap();
 //! let x = Mat::from_element(3, 2, 0.5); // D = 3, B = 2
-//! let (state, cache) = stack.step_forward(&stack.zero_state(2), &x);
+//! let (state, _cache) = stack.step_forward(&stack.zero_state(2), &x);
 //! assert_eq!(<Stack<LstmCell>>::hidden(&state).shape(), (5, 2));
-//! let d = stack.zero_state_grad(2);
-//! let (_grads, _d_prev, d_x) = stack.step_backward(&cache, &d);
-//! assert_eq!(d_x.shape(), (3, 2));
+//! // stack.step_backward(&_cache, &stack.zero_state_grad(2)) is the
+//! // exercise stacked-backward: (grads, d_prev, d_x), d_x of shape 3 x 2.
 //! ```
 //!
 //! Book: *LSTM and GRU*.

@@ -8,6 +8,7 @@
 //! Book: *LSTM and GRU → Stacks*.
 
 use foundations::params::{visit_child, visit_child_mut};
+use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Mat, Params};
 use vanilla_rnn_bptt::RecurrentCell;
 
@@ -88,6 +89,22 @@ impl<C: RecurrentCell> Stack<C> {
             prev.len(),
             self.depth()
         );
+        let func = "Stack::step_forward";
+        expect_shape(
+            func,
+            "x",
+            x,
+            Dim::Is(self.cells[0].input_size()),
+            Dim::Any("B"),
+        );
+        // Which layer's state is wrong: the cell's own message cannot say.
+        for (l, (cell, state)) in self.cells.iter().zip(prev).enumerate() {
+            let (h, n) = (C::hidden(state), cell.hidden_size());
+            if h.shape() != (n, x.ncols()) {
+                let name = format!("layer {l}'s h_prev");
+                expect_shape(func, &name, h, Dim::Is(n), Dim::Is(x.ncols()));
+            }
+        }
         // ANCHOR: stack_forward
         let mut states = Vec::with_capacity(self.depth());
         let mut layers = Vec::with_capacity(self.depth());

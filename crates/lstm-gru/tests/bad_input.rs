@@ -127,3 +127,69 @@ fn mut1_and_mut2_need_an_input_of_the_hidden_size() {
     assert!(lstm_gru::Mut2::new(4, 3, &mut rng(1)).is_err());
     assert!(lstm_gru::Mut3::new(4, 3, &mut rng(1)).is_ok());
 }
+
+fn two_layer_stack() -> lstm_gru::Stack<lstm_gru::LstmCell> {
+    let cells = vec![
+        lstm_gru::LstmCell::new(4, 3, &mut rng(1)).unwrap(),
+        lstm_gru::LstmCell::new(3, 2, &mut rng(2)).unwrap(),
+    ];
+    lstm_gru::Stack::new(cells).unwrap()
+}
+
+#[test]
+#[should_panic(
+    expected = "Stack::step_forward: layer 1's h_prev is 3x1, expected 2 x 1"
+)]
+fn a_stack_names_the_layer_whose_state_is_wrong() {
+    use vanilla_rnn_bptt::RecurrentCell;
+    let prev = vec![LstmState::zeros(3, 1), LstmState::zeros(3, 1)];
+    two_layer_stack().step_forward(&prev, &Mat::zeros(4, 1));
+}
+
+#[test]
+#[should_panic(expected = "Stack::step_forward: x is 3x1, expected 4 x B")]
+fn a_stack_names_its_input_size() {
+    use vanilla_rnn_bptt::RecurrentCell;
+    let s = two_layer_stack();
+    s.step_forward(&s.zero_state(1), &Mat::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(
+    expected = "Stack::step_backward: 1 state gradients, expected one per layer (L = 2)"
+)]
+fn a_stack_backward_needs_one_gradient_per_layer() {
+    use vanilla_rnn_bptt::RecurrentCell;
+    let s = two_layer_stack();
+    let (_, cache) = s.step_forward(&s.zero_state(1), &Mat::zeros(4, 1));
+    s.step_backward(&cache, &vec![LstmStateGrads::zeros(2, 1)]);
+}
+
+#[test]
+#[should_panic(expected = "gru::backward: d_hs has 3 steps, expected T = 2")]
+fn gru_backward_needs_one_gradient_per_step() {
+    let g = Gru::new(4, 3, &mut rng(1)).unwrap();
+    let (_, cache) = g.forward(&vec![Mat::zeros(4, 1); 2], &Mat::zeros(3, 1));
+    g.backward(&cache, &vec![Mat::zeros(3, 1); 3], &Mat::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(expected = "mut1::step_forward: x is 2x1, expected 3 x B")]
+fn mut1_input_of_the_wrong_size_is_named() {
+    let c = lstm_gru::Mut1::new(3, 3, &mut rng(1)).unwrap();
+    c.step_forward(&Mat::zeros(2, 1), &Mat::zeros(3, 1));
+}
+
+#[test]
+#[should_panic(expected = "mut2::step_forward: h is 3x2, expected 3 x 1")]
+fn mut2_hidden_state_with_another_batch_is_named() {
+    let c = lstm_gru::Mut2::new(3, 3, &mut rng(1)).unwrap();
+    c.step_forward(&Mat::zeros(3, 1), &Mat::zeros(3, 2));
+}
+
+#[test]
+#[should_panic(expected = "mut3::step_forward: h is 2x1, expected 3 x 1")]
+fn mut3_hidden_state_of_the_wrong_size_is_named() {
+    let c = lstm_gru::Mut3::new(4, 3, &mut rng(1)).unwrap();
+    c.step_forward(&Mat::zeros(4, 1), &Mat::zeros(2, 1));
+}

@@ -525,31 +525,59 @@ mod stacked_backward {
         check(Stack::new(cells).unwrap(), 2, 3);
     }
 
+    /// `got` and `want` hold the same numbers (a depth-1 stack only calls
+    /// its one cell).
+    #[track_caller]
+    fn same_flat<A: Params, B: Params>(what: &str, got: &A, want: &B) {
+        let (g, w) = (got.to_flat(), want.to_flat());
+        assert_eq!(g.len(), w.len(), "{what}: sizes differ");
+        for (k, (a, b)) in g.iter().zip(&w).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-12,
+                "{what}, entry {k} of {}: stack {a}, cell {b}",
+                w.len()
+            );
+        }
+    }
+
+    /// A stack of depth 1 equals its cell: the same new state, parameter
+    /// gradients (every matrix, biases included), state gradient and `dx`.
+    fn depth_one_equals_cell<C: RecurrentCell + Clone>(
+        cell: C,
+        b: usize,
+        seed: u64,
+    ) {
+        let stack = Stack::new(vec![cell.clone()]).unwrap();
+        let x = rand_mat(cell.input_size(), b, 1.0, seed);
+        let mut prev = cell.zero_state(b);
+        let mut d = cell.zero_state_grad(b);
+        let mut k = seed;
+        prev.visit_mut(&mut |_, m| {
+            k += 1;
+            *m = rand_mat(m.nrows(), m.ncols(), 1.0, k);
+        });
+        d.visit_mut(&mut |_, m| {
+            k += 1;
+            *m = rand_mat(m.nrows(), m.ncols(), 1.0, k);
+        });
+        let (s1, c1) = cell.step_forward(&prev, &x);
+        let (g1, dp1, dx1) = cell.step_backward(&c1, &d);
+        let (ss, cs) = stack.forward_step(std::slice::from_ref(&prev), &x);
+        let (gs, dps, dxs) = stack.backward_step(&cs, std::slice::from_ref(&d));
+        same_flat("depth-1 stack: new state", &ss[0], &s1);
+        same_flat("depth-1 stack: parameter gradients", &gs.cells[0], &g1);
+        same_flat(
+            "depth-1 stack: gradient of the previous state",
+            &dps[0],
+            &dp1,
+        );
+        same_flat("depth-1 stack: dx", &Named("dx", dxs), &Named("dx", dx1));
+    }
+
     #[test]
     fn a_stack_of_depth_1_has_the_cells_gradients() {
-        let cell = LstmCell::from(lstm(3, 2, 4));
-        let stack = Stack::new(vec![cell.clone()]).unwrap();
-        let x = rand_mat(2, 1, 1.0, 5);
-        let prev = LstmState {
-            h: rand_mat(3, 1, 1.0, 6),
-            c: rand_mat(3, 1, 1.0, 7),
-        };
-        let d = LstmStateGrads {
-            d_h: rand_mat(3, 1, 1.0, 8),
-            d_c: rand_mat(3, 1, 1.0, 9),
-        };
-        let (_, c1) = cell.step_forward(&prev, &x);
-        let (g1, dp1, dx1) = cell.step_backward(&c1, &d);
-        let (_, cs) = stack.forward_step(std::slice::from_ref(&prev), &x);
-        let (gs, dps, dxs) = stack.backward_step(&cs, std::slice::from_ref(&d));
-        assert_close(
-            "depth-1 stack dW (must equal the cell's)",
-            &gs.cells[0].w,
-            &g1.w,
-        );
-        assert_close("depth-1 stack d_h_prev", &dps[0].d_h, &dp1.d_h);
-        assert_close("depth-1 stack d_c_prev", &dps[0].d_c, &dp1.d_c);
-        assert_close("depth-1 stack dx", &dxs, &dx1);
+        depth_one_equals_cell(LstmCell::from(lstm(3, 2, 4)), 2, 5);
+        depth_one_equals_cell(GruCell::from(&gru(3, 2, 4)), 2, 6);
     }
 
     proptest! {
@@ -560,6 +588,28 @@ mod stacked_backward {
             b in 1usize..3, seed in 0u64..1000
         ) {
             check(lstm_stack(d, n, depth, seed), b, seed);
+        }
+
+        #[test]
+        fn gru_stacks_match_numeric_on_random_depths_and_sizes(
+            d in 1usize..3, n in 1usize..4, depth in 1usize..4,
+            b in 1usize..3, seed in 0u64..1000
+        ) {
+            let cells = (0..depth)
+                .map(|l| {
+                    let input = if l == 0 { d } else { n };
+                    GruCell::from(&gru(n, input, seed + 10 * l as u64))
+                })
+                .collect();
+            check(Stack::new(cells).unwrap(), b, seed);
+        }
+
+        #[test]
+        fn a_stack_of_depth_1_equals_its_cell_on_random_sizes(
+            d in 1usize..4, n in 1usize..4, b in 1usize..3, seed in 0u64..1000
+        ) {
+            depth_one_equals_cell(LstmCell::from(lstm(n, d, seed)), b, seed);
+            depth_one_equals_cell(GruCell::from(&gru(n, d, seed)), b, seed);
         }
     }
 }
