@@ -17,7 +17,10 @@
 //! matrices. Book: *Attention → Image captioning*.
 
 use crate::decode::Decoder;
-use datasets::dates::{CharVocab, END, START};
+use datasets::Vocab;
+use datasets::dates::{END, START};
+use datasets::one_hot;
+use foundations::ops::stack_rows;
 use foundations::shape::{Dim, expect_shape};
 use foundations::softmax::{Reduction, cross_entropy, log_softmax_columns};
 use foundations::{DMatrix, Error, Mat, Params, Rng};
@@ -34,11 +37,11 @@ pub const WORDS: [&str; 10] = [
 
 /// The caption vocabulary: `<PAD>`, `<START>`, `<END>`, then the 15 letters
 /// the ten words use (18 ids).
-pub fn caption_vocab() -> CharVocab {
+pub fn caption_vocab() -> Vocab {
     let mut letters: Vec<char> = WORDS.iter().flat_map(|w| w.chars()).collect();
     letters.sort_unstable();
     letters.dedup();
-    CharVocab::new(&letters).expect("non-empty")
+    Vocab::with_specials(&letters).expect("non-empty")
 }
 
 /// The caption of class `label` as ids, ending with `<END>`.
@@ -103,15 +106,12 @@ impl Captioner {
     /// The input column `[x_t; v_t]` for every example of a batch: one-hot
     /// `tokens`, and the features `v` (`F x B`) when `first`, else zeros.
     pub fn input(&self, tokens: &[usize], v: &Mat, first: bool) -> Mat {
-        let voc = self.vocab();
-        let mut x = Mat::zeros(voc + self.features, tokens.len());
-        for (b, &t) in tokens.iter().enumerate() {
-            x[(t, b)] = 1.0;
-        }
+        let x = one_hot(tokens, self.vocab());
         if first {
-            x.rows_mut(voc, self.features).copy_from(v);
+            stack_rows(&x, v)
+        } else {
+            stack_rows(&x, &Mat::zeros(self.features, tokens.len()))
         }
-        x
     }
 
     /// The loss `L = (1/B) Σ_b Σ_t −log ŷ_t[y_t]` of a batch under teacher

@@ -18,7 +18,7 @@
 //! [`DateTask::generate`] makes a deterministic train/test split whose test
 //! *dates* never occur in training (in any format), so test accuracy measures
 //! generalisation and not memory. Both sides are character sequences with
-//! their own [`CharVocab`], each beginning with the special tokens
+//! their own [`Vocab`] (with special tokens), each beginning with the special tokens
 //! [`PAD`], [`START`] and [`END`].
 //!
 //! Book: *Attention → A translation task*.
@@ -27,14 +27,8 @@ use crate::DataError;
 use rand::Rng as _;
 use rand::seq::SliceRandom;
 
-/// Id of `<PAD>` (fills a short sequence up to a batch's length).
-pub const PAD: usize = 0;
-/// Id of `<START>` (the decoder's first input).
-pub const START: usize = 1;
-/// Id of `<END>` (the last target; decoding stops when it is produced).
-pub const END: usize = 2;
-/// The special tokens' names, by id.
-pub const SPECIALS: [&str; 3] = ["<PAD>", "<START>", "<END>"];
+use crate::text::Vocab;
+pub use crate::text::{END, PAD, SPECIALS, START};
 
 /// The first and last year generated.
 pub const YEARS: (u32, u32) = (1950, 2049);
@@ -234,105 +228,19 @@ impl DateFormat {
     }
 }
 
-/// A character vocabulary with the special tokens first: ids 0, 1, 2 are
-/// [`PAD`], [`START`], [`END`]; the characters follow in the given order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CharVocab {
-    chars: Vec<char>,
-}
-
-impl CharVocab {
-    /// The specials, then `chars` in order.
-    ///
-    /// # Errors
-    /// [`DataError::EmptyCorpus`] when `chars` is empty.
-    pub fn new(chars: &[char]) -> Result<Self, DataError> {
-        if chars.is_empty() {
-            return Err(DataError::EmptyCorpus);
-        }
-        Ok(CharVocab {
-            chars: chars.to_vec(),
-        })
-    }
-
-    /// The size, specials included (`V`).
-    pub fn len(&self) -> usize {
-        SPECIALS.len() + self.chars.len()
-    }
-
-    /// Never true: there are always the three specials.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The printable form of an id: the character, or `<PAD>`/`<START>`/
-    /// `<END>`.
-    ///
-    /// # Errors
-    /// [`DataError::UnknownId`].
-    pub fn token(&self, id: usize) -> Result<String, DataError> {
-        if id < SPECIALS.len() {
-            return Ok(SPECIALS[id].to_string());
-        }
-        self.chars
-            .get(id - SPECIALS.len())
-            .map(|c| c.to_string())
-            .ok_or(DataError::UnknownId {
-                id,
-                size: self.len(),
-            })
-    }
-
-    /// The ids of the characters of `text` (no specials added).
-    ///
-    /// # Errors
-    /// [`DataError::UnknownChar`].
-    pub fn encode(&self, text: &str) -> Result<Vec<usize>, DataError> {
-        text.chars()
-            .map(|ch| {
-                self.chars
-                    .iter()
-                    .position(|&c| c == ch)
-                    .map(|i| i + SPECIALS.len())
-                    .ok_or(DataError::UnknownChar {
-                        ch,
-                        size: self.len(),
-                    })
-            })
-            .collect()
-    }
-
-    /// The text of `ids`: stops at the first [`END`], skips [`PAD`] and
-    /// [`START`].
-    ///
-    /// # Errors
-    /// [`DataError::UnknownId`].
-    pub fn decode(&self, ids: &[usize]) -> Result<String, DataError> {
-        let mut s = String::new();
-        for &id in ids {
-            match id {
-                END => break,
-                PAD | START => {}
-                _ => s.push_str(&self.token(id)?),
-            }
-        }
-        Ok(s)
-    }
-}
-
 /// The source vocabulary: specials, `a`–`z`, `0`–`9`, space, `,` `-` `/` `.`
 /// (44 ids).
-pub fn source_vocab() -> CharVocab {
+pub fn source_vocab() -> Vocab {
     let mut chars: Vec<char> = ('a'..='z').chain('0'..='9').collect();
     chars.extend([' ', ',', '-', '/', '.']);
-    CharVocab::new(&chars).expect("non-empty")
+    Vocab::with_specials(&chars).expect("non-empty")
 }
 
 /// The target vocabulary: specials, `0`–`9` and `-` (14 ids).
-pub fn target_vocab() -> CharVocab {
+pub fn target_vocab() -> Vocab {
     let mut chars: Vec<char> = ('0'..='9').collect();
     chars.push('-');
-    CharVocab::new(&chars).expect("non-empty")
+    Vocab::with_specials(&chars).expect("non-empty")
 }
 
 /// One translation pair.
@@ -380,9 +288,9 @@ pub struct DateTask {
     /// Held-out pairs: their dates occur nowhere in `train`.
     pub test: Vec<DatePair>,
     /// The source vocabulary ([`source_vocab`]).
-    pub source_vocab: CharVocab,
+    pub source_vocab: Vocab,
     /// The target vocabulary ([`target_vocab`]).
-    pub target_vocab: CharVocab,
+    pub target_vocab: Vocab,
 }
 
 impl DateTask {
@@ -404,7 +312,7 @@ impl DateTask {
                 dates.len()
             )));
         }
-        let mut rng = foundations::rng(seed);
+        let mut rng = crate::seeded(seed);
         dates.shuffle(&mut rng);
         let (test_dates, train_dates) = dates.split_at(n_test);
         let mut pick_format =
@@ -413,7 +321,7 @@ impl DateTask {
             .iter()
             .map(|&d| DatePair::new(d, pick_format()))
             .collect();
-        let mut rng2 = foundations::rng(seed.wrapping_add(1));
+        let mut rng2 = crate::seeded(seed.wrapping_add(1));
         let train = (0..n_train)
             .map(|_| {
                 let d = train_dates[rng2.random_range(0..train_dates.len())];

@@ -68,7 +68,7 @@ impl Digits {
         seed: u64,
     ) -> (Vec<Digit>, Vec<Digit>) {
         let mut order: Vec<usize> = (0..self.images.len()).collect();
-        order.shuffle(&mut foundations::rng(seed));
+        order.shuffle(&mut crate::seeded(seed));
         let k = (self.images.len() as f64 * train_fraction.clamp(0.0, 1.0))
             as usize;
         let pick = |ids: &[usize]| {

@@ -17,7 +17,15 @@ pub mod digits;
 pub mod text;
 
 pub use digits::{Digit, Digits};
-pub use text::Vocab;
+pub use text::{Vocab, one_hot, one_hot_ids};
+
+/// The generator behind every seeded choice of the data (a shuffle, a
+/// task's draws): ChaCha8, portable across machines and versions, as
+/// `foundations::rng` is; the data crate knows no math and takes no
+/// dependency on `foundations`.
+fn seeded(seed: u64) -> rand_chacha::ChaCha8Rng {
+    rand::SeedableRng::seed_from_u64(seed)
+}
 
 /// The text of Shakespeare's Sonnets (Project Gutenberg, public domain).
 pub fn sonnets() -> &'static str {

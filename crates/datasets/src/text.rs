@@ -3,15 +3,26 @@
 use crate::DataError;
 use nalgebra::DMatrix;
 
-/// A character vocabulary: the distinct characters of a corpus, sorted, so
-/// ids are stable (`V` in the RNN lecture's letters).
+/// `<PAD>`: fills a short sequence up to its batch's length.
+pub const PAD: usize = 0;
+/// `<START>`: the first input of a decoder.
+pub const START: usize = 1;
+/// `<END>`: the last target of a decoder.
+pub const END: usize = 2;
+/// The printable names of the special tokens, by id.
+pub const SPECIALS: [&str; 3] = ["<PAD>", "<START>", "<END>"];
+
+/// A character vocabulary (`V` in the RNN lecture's letters): the
+/// characters by id, after the special tokens [`PAD`], [`START`], [`END`]
+/// when it has them (a seq2seq vocabulary) and with none for a char model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vocab {
     chars: Vec<char>,
+    specials: usize,
 }
 
 impl Vocab {
-    /// The sorted distinct characters of `text`.
+    /// The sorted distinct characters of `text`, no special tokens.
     ///
     /// # Errors
     /// [`DataError::EmptyCorpus`] when `text` is empty.
@@ -19,29 +30,39 @@ impl Vocab {
         let mut chars: Vec<char> = text.chars().collect();
         chars.sort_unstable();
         chars.dedup();
-        if chars.is_empty() {
-            return Err(DataError::EmptyCorpus);
-        }
-        Ok(Vocab { chars })
+        Self::from_chars(&chars)
     }
 
     /// A vocabulary in the given order (e.g. `['h', 'e', 'l', 'o']` as on the
-    /// slide).
+    /// slide), no special tokens.
     ///
     /// # Errors
-    /// When `chars` is empty.
+    /// [`DataError::EmptyCorpus`] when `chars` is empty.
     pub fn from_chars(chars: &[char]) -> Result<Self, DataError> {
         if chars.is_empty() {
             return Err(DataError::EmptyCorpus);
         }
         Ok(Vocab {
             chars: chars.to_vec(),
+            specials: 0,
         })
     }
 
-    /// `V`, the number of characters.
+    /// The special tokens ([`PAD`], [`START`], [`END`] are ids 0, 1, 2),
+    /// then `chars` in the given order.
+    ///
+    /// # Errors
+    /// [`DataError::EmptyCorpus`] when `chars` is empty.
+    pub fn with_specials(chars: &[char]) -> Result<Self, DataError> {
+        Ok(Vocab {
+            specials: SPECIALS.len(),
+            ..Self::from_chars(chars)?
+        })
+    }
+
+    /// `V`, the number of ids, special tokens included.
     pub fn len(&self) -> usize {
-        self.chars.len()
+        self.specials + self.chars.len()
     }
 
     /// Never true: a vocabulary has at least one character.
@@ -49,7 +70,8 @@ impl Vocab {
         self.chars.is_empty()
     }
 
-    /// The characters, by id.
+    /// The characters, in id order (the special tokens, if any, come
+    /// before them).
     pub fn chars(&self) -> &[char] {
         &self.chars
     }
@@ -62,22 +84,25 @@ impl Vocab {
         self.chars
             .iter()
             .position(|&c| c == ch)
+            .map(|i| i + self.specials)
             .ok_or(DataError::UnknownChar {
                 ch,
                 size: self.len(),
             })
     }
 
-    /// The ids of every character of `text`.
+    /// The ids of every character of `text` (no special token added).
     ///
     /// # Errors
     /// [`DataError::UnknownChar`] for the first character not in the
     /// vocabulary.
     pub fn encode(&self, text: &str) -> Result<Vec<usize>, DataError> {
-        let mut table = std::collections::HashMap::new();
-        for (i, &c) in self.chars.iter().enumerate() {
-            table.insert(c, i);
-        }
+        let table: std::collections::HashMap<char, usize> = self
+            .chars
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (c, i + self.specials))
+            .collect();
         text.chars()
             .map(|ch| {
                 table.get(&ch).copied().ok_or(DataError::UnknownChar {
@@ -88,19 +113,39 @@ impl Vocab {
             .collect()
     }
 
-    /// The text of `ids`.
+    /// The printable form of an id: its character, or `<PAD>`, `<START>`,
+    /// `<END>`.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownId`].
+    pub fn token(&self, id: usize) -> Result<String, DataError> {
+        if id < self.specials {
+            return Ok(SPECIALS[id].to_string());
+        }
+        self.chars
+            .get(id - self.specials)
+            .map(|c| c.to_string())
+            .ok_or(DataError::UnknownId {
+                id,
+                size: self.len(),
+            })
+    }
+
+    /// The text of `ids`. With special tokens, it stops at the first
+    /// [`END`] and skips [`PAD`] and [`START`].
     ///
     /// # Errors
     /// [`DataError::UnknownId`].
     pub fn decode(&self, ids: &[usize]) -> Result<String, DataError> {
-        ids.iter()
-            .map(|&id| {
-                self.chars.get(id).copied().ok_or(DataError::UnknownId {
-                    id,
-                    size: self.len(),
-                })
-            })
-            .collect()
+        let mut s = String::new();
+        for &id in ids {
+            match id {
+                END if self.specials > 0 => break,
+                PAD | START if self.specials > 0 => {}
+                _ => s.push_str(&self.token(id)?),
+            }
+        }
+        Ok(s)
     }
 
     /// One-hot columns: a `V x ids.len()` matrix with a 1 at `(ids[t], t)`.
@@ -125,6 +170,25 @@ pub fn one_hot(ids: &[usize], v: usize) -> DMatrix<f64> {
     m
 }
 
+/// The id of the single 1 in each column, if every column is one-hot (the
+/// inverse of [`one_hot`]; an engine uses it to replace `W x` by a column
+/// lookup).
+pub fn one_hot_ids(x: &DMatrix<f64>) -> Option<Vec<usize>> {
+    let mut ids = Vec::with_capacity(x.ncols());
+    for col in x.column_iter() {
+        let mut id = None;
+        for (k, &v) in col.iter().enumerate() {
+            if v == 1.0 && id.is_none() {
+                id = Some(k);
+            } else if v != 0.0 {
+                return None;
+            }
+        }
+        ids.push(id?);
+    }
+    Some(ids)
+}
+
 /// Splits `ids` at `⌊train_fraction · len⌋`: the first part trains, the rest
 /// validates (contiguous, so no text leaks across the boundary mid-line more
 /// than once).
@@ -146,6 +210,29 @@ mod tests {
         let x = v.one_hot(&ids);
         assert_eq!(x.shape(), (4, 5));
         assert_eq!(x.column(4).as_slice(), &[0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn specials_come_first_and_end_stops_decoding() {
+        let v = Vocab::with_specials(&['a', 'b']).unwrap();
+        assert_eq!(v.len(), 5);
+        assert_eq!(v.encode("ba").unwrap(), vec![4, 3]);
+        assert_eq!(v.id('a').unwrap(), 3);
+        assert_eq!(v.token(END).unwrap(), "<END>");
+        assert_eq!(v.decode(&[START, 3, PAD, 4, END, 3]).unwrap(), "ab");
+        // without specials, ids 0, 1, 2 are characters
+        let plain = Vocab::from_chars(&['x', 'y', 'z']).unwrap();
+        assert_eq!(plain.decode(&[2, 1, 0]).unwrap(), "zyx");
+    }
+
+    #[test]
+    fn one_hot_ids_inverts_one_hot() {
+        let m = one_hot(&[2, 0, 1], 3);
+        assert_eq!(one_hot_ids(&m), Some(vec![2, 0, 1]));
+        let mut not = m.clone();
+        not[(1, 0)] = 0.5;
+        assert_eq!(one_hot_ids(&not), None);
+        assert_eq!(one_hot_ids(&DMatrix::zeros(3, 1)), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod fast_math;
 pub mod figures;
 pub mod gradcheck;
 pub mod init;
+pub mod ops;
 pub mod optim;
 pub mod params;
 pub mod shape;

@@ -95,22 +95,20 @@ impl Optimizer for Sgd {
 }
 
 /// Adagrad (Duchi et al. 2011), as min-char-rnn uses it:
-/// `m ← m + ∇θ²; θ ← θ − η ∇θ / sqrt(m + ε)`.
+/// `m ← m + ∇θ²; θ ← θ − η ∇θ / sqrt(m + ε)` with `ε = 1e-8` inside the
+/// square root. The update itself is [`clip_adagrad`] (with no clipping).
 #[derive(Debug, Clone, Default)]
 pub struct Adagrad {
     /// Learning rate η.
     pub lr: f64,
-    /// ε, inside the square root as in min-char-rnn.
-    pub eps: f64,
     memory: HashMap<String, DMatrix<f64>>,
 }
 
 impl Adagrad {
-    /// With `ε = 1e-8`.
+    /// With learning rate `lr`.
     pub fn new(lr: f64) -> Self {
         Adagrad {
             lr,
-            eps: 1e-8,
             memory: HashMap::new(),
         }
     }
@@ -118,17 +116,47 @@ impl Adagrad {
 
 impl Optimizer for Adagrad {
     fn step<P: Params>(&mut self, params: &mut P, grads: &P) {
-        let (lr, eps) = (self.lr, self.eps);
+        let lr = self.lr;
         for_each(params, grads, &mut [&mut self.memory], |theta, g, s| {
-            // ANCHOR: adagrad
-            s[0].zip_apply(g, |m, g| *m += g * g);
-            theta.zip_zip_apply(g, s[0], |t, g, m| {
-                *t -= lr * g / (m + eps).sqrt()
-            });
-            // ANCHOR_END: adagrad
+            let (t, m) = (theta.as_mut_slice(), s[0].as_mut_slice());
+            clip_adagrad(t, g.as_slice(), m, f64::INFINITY, lr);
         });
     }
 }
+
+/// ε of Adagrad, inside the square root as in min-char-rnn.
+pub const ADAGRAD_EPS: f64 = 1e-8;
+
+/// The one Adagrad update, with min-char-rnn's element-wise clipping fused
+/// in: for every entry, `g ← clip(g, −c, c); m ← m + g²;
+/// θ ← θ − η g / sqrt(m + ε)`. [`Adagrad`] calls it with `c = ∞`; the fast
+/// trainers of the RNN and LSTM chapters call it on their flat parameter
+/// slices.
+///
+/// # Panics
+/// When the three slices differ in length.
+// ANCHOR: clip_adagrad
+pub fn clip_adagrad(
+    theta: &mut [f64],
+    grad: &[f64],
+    mem: &mut [f64],
+    clip: f64,
+    lr: f64,
+) {
+    assert!(
+        theta.len() == grad.len() && grad.len() == mem.len(),
+        "clip_adagrad: θ has {} entries, ∇θ {}, m {}",
+        theta.len(),
+        grad.len(),
+        mem.len()
+    );
+    for ((t, &g), m) in theta.iter_mut().zip(grad).zip(mem) {
+        let g = g.clamp(-clip, clip);
+        *m += g * g;
+        *t -= lr * g / (*m + ADAGRAD_EPS).sqrt();
+    }
+}
+// ANCHOR_END: clip_adagrad
 
 /// Adam (Kingma & Ba 2015) with bias correction.
 #[derive(Debug, Clone, Default)]
@@ -217,5 +245,19 @@ mod tests {
         let mut p = Named("w", DMatrix::from_element(1, 1, 1.0));
         Adam::new(0.1).step(&mut p, &g); // first Adam step is lr·sign(g)
         assert!((p.1[(0, 0)] - 0.9).abs() < 1e-8);
+    }
+
+    #[test]
+    fn clip_adagrad_clips_before_the_memory() {
+        let (mut t, mut m) = ([1.0, 1.0], [0.0, 0.0]);
+        clip_adagrad(&mut t, &[10.0, -0.5], &mut m, 5.0, 0.1);
+        assert_eq!(m, [25.0, 0.25]); // 10 is clipped to 5 first
+        assert!((t[0] - 0.9).abs() < 1e-8 && (t[1] - 1.1).abs() < 1e-8);
+    }
+
+    #[test]
+    #[should_panic(expected = "clip_adagrad: θ has 2 entries, ∇θ 1")]
+    fn clip_adagrad_names_slices_of_different_lengths() {
+        clip_adagrad(&mut [0.0; 2], &[0.0], &mut [0.0; 2], 1.0, 0.1);
     }
 }
