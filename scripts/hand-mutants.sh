@@ -18,7 +18,8 @@
 #
 # This file ships with the student version, so it quotes no solution code:
 # each mistake is a Perl substitution applied only inside one exercise
-# region (`// BEGIN SOLUTION <id>` … `// END SOLUTION`), and replaces a
+# region (the lines between `// BEGIN SOLUTION <id>` and `// END SOLUTION`,
+# whose file and line numbers `cargo course exercises` gives), and replaces a
 # statement by a wrong one (`let d_c_prev = …;` by `let d_c_prev =
 # d_c.clone();`) or adds a wrong term to it, matching the statement by its
 # first words only. If the reference changes so that a substitution no
@@ -27,6 +28,9 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# topic, id, file, BEGIN line, END line, function, kind (one region a line),
+# listed in the working tree before CARGO_TARGET_DIR points into the copy
+regions=$(cd "$root" && cargo course exercises lstm-gru vanilla-rnn-bptt)
 scratch=${1:-$root/target/mutants/hand-ws}
 mkdir -p "$scratch"
 scratch=$(cd "$scratch" && pwd)
@@ -37,19 +41,34 @@ cd "$scratch"
 
 caught=0 missed=0 unviable=0 notapplied=0 applied=0
 
-# mutant CRATE FILE EXERCISE-ID DESCRIPTION PERL-SUBSTITUTION
-# The substitution runs on the text of the exercise's region only.
+# mutant EXERCISE-ID DESCRIPTION PERL-SUBSTITUTION
+# The substitution runs on the text of the exercise's region only (the lines
+# between its BEGIN and END lines, without the last newline).
 mutant() {
-    crate=$1 file=crates/$1/src/$2 id=$3 what=$4
+    id=$1 what=$2 subst=$3
+    row=$(printf '%s\n' "$regions" | awk -F'\t' -v id="$id" \
+        '$2 == id { print $1, $3, $4, $5 }')
+    if [ -z "$row" ]; then
+        echo "NOT APPLIED  $id: no such exercise region"
+        notapplied=$((notapplied + 1))
+        return
+    fi
+    set -- $row
+    crate=$1 file=$2
     cp "$file" "$file.orig"
-    ID=$id SUBST=$5 perl -0pi -e '
-        s{(// BEGIN SOLUTION \Q$ENV{ID}\E\n)(.*?)(\n[ \t]*// END SOLUTION)}{
-            my ($open, $close) = ($1, $3);
-            local $_ = $2;
+    BEGIN_LINE=$3 END_LINE=$4 SUBST=$subst perl -0pi -e '
+        my @l = split /^/m;
+        my ($b, $e) = ($ENV{BEGIN_LINE}, $ENV{END_LINE});
+        my $region = join "", @l[$b .. $e - 2];
+        $region =~ s/\n\z//;
+        {
+            local $_ = $region;
             eval $ENV{SUBST};
             die $@ if $@;
-            "$open$_$close"
-        }se' "$file"
+            $region = $_;
+        }
+        $_ = join("", @l[0 .. $b - 1]) . "$region\n" . join("", @l[$e - 1 .. $#l]);
+        ' "$file"
     if cmp -s "$file" "$file.orig"; then
         echo "NOT APPLIED  $id: $what"
         notapplied=$((notapplied + 1))
@@ -78,75 +97,75 @@ mutant() {
 }
 
 # ---- lstm-gru: the LSTM (lstm.rs) -------------------------------------------
-mutant lstm-gru lstm.rs lstm-step-forward \
+mutant lstm-step-forward \
     "i and f gates read from each other's rows of a" \
     's/let i = ([^;]*);(\s*)let f = ([^;]*);/let i = $3;$2let f = $1;/s'
-mutant lstm-gru lstm.rs lstm-step-forward "h = o ⊙ c (tanh of c forgotten)" \
+mutant lstm-step-forward "h = o ⊙ c (tanh of c forgotten)" \
     's/let h = [^;]*;/let h = o.component_mul(&c);/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "∂L/∂c from the next step not added to ∂c" \
     's/(let d_c =[^;]*);/$1 - &d_next.d_c;/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "tanh'(c) forgotten: ∂c gets ∂h ⊙ o instead of ∂h ⊙ o ⊙ (1 − tanh²c)" \
     's/(let d_c =[^;]*);/$1 + d_next.d_h.component_mul(o).component_mul(&tanh_c.map(|t| t * t));/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "∂c_prev = ∂c (the f ⊙ factor forgotten)" \
     's/let d_c_prev = [^;]*;/let d_c_prev = d_c.clone();/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "sign flip in the forget gate's gradient" \
     's/let d_f = ([^;]*);/let d_f = -($1);/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "tanh'(g) forgotten for the candidate g" \
     's/let d_g = ([^;]*);/let d_g = ($1).component_div(&g.map(|t| 1.0 - t * t));/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "gate gradients stacked in the wrong order (f and o rows swapped)" \
     's/(\n\s*)(let grads = )/$1for k in 0..n {$1    d_a.swap_rows(n + k, 2 * n + k);$1}$1$2/'
-mutant lstm-gru lstm.rs lstm-step-backward \
+mutant lstm-step-backward \
     "∂x and ∂h_prev read from the wrong rows of Wᵀ ∂a" \
     's/let d_h_prev = [^;]*;/let d_h_prev = d_hx.rows(hx.nrows() - n, n).into_owned();/;
      s/let d_x = [^;]*;/let d_x = d_hx.rows(0, hx.nrows() - n).into_owned();/'
-mutant lstm-gru lstm.rs lstm-through-time \
+mutant lstm-through-time \
     "∂L/∂h_t from the layers above (d_hs) never added" \
     's/^/let d_hs: &[Mat] = &d_hs.iter().map(|m| m * 0.0).collect::<Vec<_>>();\n/'
-mutant lstm-gru lstm.rs lstm-through-time \
+mutant lstm-through-time \
     "only ∂h carried back through time, ∂c reset to 0 at each step" \
-    's/(self\.step_backward\([^,]*, )([^)]*)\)/${1}&LstmStateGrads { d_h: ($2).d_h.clone(), d_c: &($2).d_c * 0.0 })/'
+    's/(self\.step_backward_reference\([^,]*, )([^)]*)\)/${1}&LstmStateGrads { d_h: ($2).d_h.clone(), d_c: &($2).d_c * 0.0 })/'
 
 # ---- lstm-gru: the GRU (gru.rs) ---------------------------------------------
-mutant lstm-gru gru.rs gru-step-forward \
+mutant gru-step-forward \
     "roles of z swapped: h = (1 − z) ⊙ h̃ + z ⊙ h_prev" \
     's/(let h = [^;]*);/$1 + z.map(|z| 1.0 - 2.0 * z).component_mul(&(&h_tilde - h_prev));/'
-mutant lstm-gru gru.rs gru-step-backward "sign flip in ∂z" \
+mutant gru-step-backward "sign flip in ∂z" \
     's/let d_z = ([^;]*);/let d_z = -($1);/'
-mutant lstm-gru gru.rs gru-step-backward \
+mutant gru-step-backward \
     "direct path (1 − z) ⊙ ∂h into ∂h_prev forgotten" \
     's/let mut d_h_prev = [^;]*;/let mut d_h_prev = d_h * 0.0;/'
-mutant lstm-gru gru.rs gru-step-backward \
+mutant gru-step-backward \
     "tanh' of the candidate h̃ forgotten" \
     's/let d_ah = ([^;]*);/let d_ah = ($1).component_div(&h_tilde.map(|t| 1.0 - t * t));/'
-mutant lstm-gru gru.rs gru-step-backward \
+mutant gru-step-backward \
     "the path through r ⊙ h_prev into ∂h_prev forgotten" \
     's/d_h_prev \+= ([^;]*);/d_h_prev += ($1) * 0.0;/'
-mutant lstm-gru gru.rs gru-step-backward \
+mutant gru-step-backward \
     "∂W_hh uses h_prev instead of r ⊙ h_prev" \
     's/w_hh: [^,]*,/w_hh: &d_ah * h_prev.transpose(),/'
 
 # ---- vanilla-rnn-bptt (rnn.rs) ----------------------------------------------
-mutant vanilla-rnn-bptt rnn.rs rnn-step-backward "tanh' factor forgotten" \
+mutant rnn-step-backward "tanh' factor forgotten" \
     's/let d_a = [^;]*;/let d_a = d_h.clone();/'
-mutant vanilla-rnn-bptt rnn.rs rnn-step-backward \
+mutant rnn-step-backward \
     "message from step t + 1 not added to ∂h" \
     's/let d_h = ([^;]*);/let d_h = ($1) - d_h_next;/'
-mutant vanilla-rnn-bptt rnn.rs rnn-step-backward \
+mutant rnn-step-backward \
     "∂W uses h^(t) instead of h^(t−1)" \
     's/(\n\s*)w: [^,]*,/$1w: &d_a * cache.h.transpose(),/'
-mutant vanilla-rnn-bptt rnn.rs rnn-bptt \
+mutant rnn-bptt \
     "the recurrence through W dropped (no backprop through time)" \
     's/(d_h\[t\] \+= )([^;]*);/$1($2) * 0.0;/'
-mutant vanilla-rnn-bptt rnn.rs rnn-bptt \
+mutant rnn-bptt \
     "tanh' taken at step t instead of t + 1 in the recurrence" \
     's/let d_a_next = [^;]*;/let d_a_next = tanh_deriv(h(t)).component_mul(&d_h[t + 1]);/'
-mutant vanilla-rnn-bptt rnn.rs rnn-truncated-bptt \
+mutant rnn-truncated-bptt \
     "state not carried between chunks (each starts from h0)" \
     's/(\n\s*)h = [^;]*;/$1h = h0.clone();/'
 

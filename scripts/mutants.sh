@@ -7,11 +7,12 @@
 #   scripts/mutants.sh TOPIC [SCRATCH]     e.g. scripts/mutants.sh lstm-gru
 #   scripts/mutants.sh --list TOPIC        only print the --re and the mutants
 #
-# The exercise functions are found from the markers: every function whose
-# body holds a `// BEGIN SOLUTION <id>` line in crates/TOPIC/src. The mutants
-# of those functions are selected with cargo-mutants' --re (matched against
-# names like `crates/x/src/f.rs:12:5: replace * with + in Type::name`), file
-# by file, so a function of the same name in another file is not included.
+# The exercise functions are the functions that end with an exercise
+# region, as `cargo course exercises TOPIC` lists them (the course CLI is
+# the one parser of regions). The mutants of those functions are selected
+# with cargo-mutants' --re (matched against names like
+# `crates/x/src/f.rs:12:5: replace * with + in Type::name`), file by file,
+# so a function of the same name in another file is not included.
 #
 # cargo-mutants edits the sources (--in-place), so it runs in a copy of the
 # workspace, SCRATCH (default: target/mutants/ws), never in the working tree;
@@ -27,18 +28,13 @@ topic=${1:?usage: scripts/mutants.sh [--list] TOPIC [SCRATCH]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$root/crates/$topic/src" ] || { echo "no crate crates/$topic" >&2; exit 2; }
 
-# file:kind:function for each exercise region: the last `fn name` line
-# above it; kind is "free" for a function at the top level of the file and
-# "method" for one inside an impl (indented)
-regions=$(cd "$root" && for f in $(grep -rl '// BEGIN SOLUTION' \
-    "crates/$topic/src" | sort); do
-    awk -v file="$f" '
-        /(^|[^a-z_])fn [a-z_0-9]+/ {
-            s = $0; sub(/.*fn /, "", s); sub(/[^a-z_0-9].*/, "", s); fn = s
-            kind = ($0 ~ /^[a-z]/) ? "free" : "method"
-        }
-        /^[ \t]*\/\/ BEGIN SOLUTION/ { print file ":" kind ":" fn }' "$f"
-done)
+# file:kind:function for each exercise region, kind "free" for a function
+# at the top level of its file and "method" for one inside an impl; the JSON
+# listing is kept for mutants-own-module.py. Listed in the working tree,
+# before CARGO_TARGET_DIR points into the scratch copy.
+listing=$(cd "$root" && cargo course exercises "$topic")
+json=$(cd "$root" && cargo course exercises --json "$topic")
+regions=$(printf '%s\n' "$listing" | awk -F'\t' 'NF { print $3 ":" $7 ":" $6 }')
 [ -n "$regions" ] || { echo "crates/$topic has no exercise" >&2; exit 2; }
 
 # per file: ^crates/t/src/f.rs:.*(in |replace )(a|b)( ->|$) for free
@@ -73,6 +69,7 @@ scratch=$(cd "$scratch" && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$scratch/target}
 out="$scratch/out-$topic"
 rm -rf "$out" && mkdir -p "$out"
+printf '%s\n' "$json" >"$out/exercises.json"
 cd "$scratch"
 # the unmutated tree must build and pass (cargo-mutants' own baseline is
 # skipped: it would build every test target)
@@ -97,5 +94,6 @@ done
 echo "missed mutants: $out/mutants.out/missed.txt"
 # is each caught mutant caught by its own exercise's test module?
 if command -v python3 >/dev/null; then
-    python3 "$root/scripts/mutants-own-module.py" "$scratch" "$out" || true
+    python3 "$root/scripts/mutants-own-module.py" \
+        --exercises "$out/exercises.json" "$out" || true
 fi

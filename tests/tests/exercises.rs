@@ -82,3 +82,32 @@ fn the_student_release_stubs_every_exercise_and_leaks_nothing() {
     let want: usize = manifests.iter().map(|m| m.exercises.len()).sum();
     assert_eq!(report.stubbed.len(), want);
 }
+
+/// `scripts/hand-mutants.sh` finds each exercise it mutates through
+/// `cargo course exercises`: every id it names must be a listed region.
+#[test]
+fn the_hand_mutants_name_listed_regions() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    if !has_solutions(&root, &manifests) {
+        return; // a student version: no region to mutate
+    }
+    let listed: Vec<String> = exercise::list(&root, &[])
+        .expect("regions parse")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let script = std::fs::read_to_string(root.join("scripts/hand-mutants.sh"))
+        .expect("scripts/hand-mutants.sh");
+    let named: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("mutant "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    assert!(named.len() >= 20, "{named:?}");
+    let unknown: Vec<&&str> = named
+        .iter()
+        .filter(|id| !listed.iter().any(|l| l == *id))
+        .collect();
+    assert!(unknown.is_empty(), "not exercise regions: {unknown:?}");
+}

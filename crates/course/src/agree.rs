@@ -2,8 +2,8 @@
 //! static half of `cargo course verify-exercises`; no build needed, so the
 //! workspace tests in `tests/` run it too).
 
+use crate::exercise;
 use crate::manifest::Manifest;
-use crate::{exercise, workspace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -86,13 +86,9 @@ pub fn static_checks(
             0,
         ));
     }
-    let mut src_files = Vec::new();
-    workspace::files_with_extension(&dir.join("src"), "rs", &mut src_files);
     let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &src_files {
-        let text = std::fs::read_to_string(f).map_err(|e| e.to_string())?;
-        let rel = f.strip_prefix(root).unwrap_or(f).display().to_string();
-        match exercise::find_regions(&text) {
+    for (rel, found) in exercise::crate_regions(root, t)? {
+        match found {
             Ok(rs) => {
                 for r in rs {
                     regions

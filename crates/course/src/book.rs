@@ -139,12 +139,6 @@ pub fn ensure_tools(root: &Path) -> Result<PathBuf, String> {
     Ok(bin)
 }
 
-/// A line that only marks a solution region.
-pub fn is_solution_marker(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with("// BEGIN SOLUTION") || t.starts_with("// END SOLUTION")
-}
-
 /// Copies the workspace at `from` to `to` (the build outputs, `target/` and
 /// `.git` left out), dropping solution-marker lines from Rust files.
 pub fn stage(from: &Path, to: &Path) -> Result<usize, String> {
@@ -176,7 +170,7 @@ pub fn stage(from: &Path, to: &Path) -> Result<usize, String> {
                     .map_err(|e| format!("{}: {e}", entry.path().display()))?;
                 let kept: String = text
                     .split_inclusive('\n')
-                    .filter(|l| !is_solution_marker(l))
+                    .filter(|l| !crate::exercise::is_solution_marker(l))
                     .collect();
                 std::fs::write(&dest, kept).map_err(|e| e.to_string())?;
             } else {

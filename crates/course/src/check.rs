@@ -11,6 +11,7 @@
 //! that loads anything from the network, shows a solution marker or leaves
 //! math unrendered (`crate::links::built_problems`).
 
+use crate::exercise;
 use crate::workspace::{self, TOPICS};
 use std::path::{Path, PathBuf};
 
@@ -100,8 +101,10 @@ pub fn is_student_tree(root: &Path) -> bool {
         .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
         .any(|e| {
             std::fs::read_to_string(e.path()).is_ok_and(|t| {
-                t.lines()
-                    .any(|l| l.trim_start().starts_with("// EXERCISE "))
+                t.lines().any(|l| {
+                    exercise::marker_id(l, exercise::EXERCISE)
+                        .is_some_and(|id| !id.is_empty())
+                })
             })
         })
 }
@@ -170,14 +173,13 @@ fn check_include(md_file: &Path, include: &str) -> Result<(), String> {
     if shown.iter().all(|l| l.is_empty()) {
         return Err(format!("anchor `{anchor}` in {path} is empty"));
     }
-    let begins = shown
-        .iter()
-        .filter(|l| l.starts_with("// BEGIN SOLUTION"))
-        .count();
-    let ends = shown
-        .iter()
-        .filter(|l| l.starts_with("// END SOLUTION"))
-        .count();
+    let count = |marker: &str| {
+        shown
+            .iter()
+            .filter(|l| exercise::marker_id(l, marker).is_some())
+            .count()
+    };
+    let (begins, ends) = (count(exercise::BEGIN), count(exercise::END));
     if begins != ends {
         return Err(format!(
             "anchor `{anchor}` in {path} holds {begins} `BEGIN SOLUTION` and \

@@ -23,9 +23,13 @@
 //! Book anchors inside the region (`// ANCHOR: name` … `// ANCHOR_END:
 //! name`) are kept around the stub, so the student edition of the book
 //! shows the placeholder naming the exercise instead of an empty listing.
+//!
+//! This is the one parser of regions: `cargo course exercises [TOPIC…]
+//! [--json]` lists them for the scripts in `scripts/`.
 
 use crate::manifest::Exercise;
-use crate::rustsrc;
+use crate::{grade, rustsrc, workspace};
+use std::path::{Path, PathBuf};
 
 /// The marker that opens a solution region (followed by the id).
 pub const BEGIN: &str = "// BEGIN SOLUTION";
@@ -45,6 +49,9 @@ pub struct Region {
     pub end: usize,
     /// The function the region ends.
     pub function: String,
+    /// The function is indented (a method, in an `impl` or `trait`), not a
+    /// free function at the top level of the file.
+    pub method: bool,
     /// What `let _ = (…)` must name so the stub has no unused variable.
     pub unused: Vec<String>,
     /// Indentation of the BEGIN line.
@@ -207,16 +214,126 @@ fn region(
         .filter(|l| l.trim().starts_with("// ANCHOR_END: "))
         .map(|l| l.trim().to_string())
         .collect();
+    let fn_line = starts[starts.partition_point(|&s| s <= f.fn_kw) - 1];
     Ok(Region {
         id,
         begin,
         end,
         function: rustsrc::fn_name(src, f).to_string(),
+        method: src[fn_line..].starts_with(char::is_whitespace),
         unused,
         indent,
         anchors,
         anchor_ends,
     })
+}
+
+/// The regions of every `.rs` file under `crates/<topic>/src`, file by
+/// file (path relative to `root`, `/`-separated), each file's regions or
+/// the reason they are malformed.
+pub fn crate_regions(
+    root: &Path,
+    topic: &str,
+) -> Result<Vec<(String, Result<Vec<Region>, String>)>, String> {
+    let mut files = Vec::new();
+    let src = root.join("crates").join(topic).join("src");
+    workspace::files_with_extension(&src, "rs", &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+        let rel = f.strip_prefix(root).unwrap_or(&f);
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        out.push((rel, find_regions(&text)));
+    }
+    Ok(out)
+}
+
+/// A region as `cargo course exercises` lists it (lines 1-based).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Listed {
+    /// The topic crate.
+    pub topic: String,
+    /// The exercise id.
+    pub id: String,
+    /// The file, relative to the workspace root.
+    pub file: String,
+    /// The line of `// BEGIN SOLUTION <id>`.
+    pub begin: usize,
+    /// The line of `// END SOLUTION`.
+    pub end: usize,
+    /// The function the region ends.
+    pub function: String,
+    /// `method` (indented: in an `impl` or `trait`) or `free`.
+    pub kind: &'static str,
+}
+
+impl Listed {
+    /// One tab-separated line: topic, id, file, begin, end, function, kind.
+    pub fn line(&self) -> String {
+        let Listed {
+            topic,
+            id,
+            file,
+            begin,
+            end,
+            function,
+            kind,
+        } = self;
+        format!("{topic}\t{id}\t{file}\t{begin}\t{end}\t{function}\t{kind}")
+    }
+}
+
+/// Every region of the named topics (all topics with a manifest when none
+/// is named), in topic then file order. A malformed region is an error.
+pub fn list(root: &Path, topics: &[String]) -> Result<Vec<Listed>, String> {
+    let mut out = Vec::new();
+    for m in grade::select(root, topics)? {
+        for (file, regions) in crate_regions(root, &m.topic)? {
+            for r in regions.map_err(|e| format!("{file}: {e}"))? {
+                out.push(Listed {
+                    topic: m.topic.clone(),
+                    id: r.id,
+                    file: file.clone(),
+                    begin: r.begin + 1,
+                    end: r.end + 1,
+                    function: r.function,
+                    kind: if r.method { "method" } else { "free" },
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Options of `cargo course exercises`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Topics to list (default: every topic with a manifest).
+    pub topics: Vec<String>,
+    /// A JSON array of objects instead of tab-separated lines.
+    #[arg(long)]
+    pub json: bool,
+    /// The workspace (default: the one around the current folder).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Runs `cargo course exercises`.
+pub fn run(args: &Args) -> Result<(), String> {
+    let root = workspace::root_or(args.root.as_deref())?;
+    print!("{}", render(&list(&root, &args.topics)?, args.json)?);
+    Ok(())
+}
+
+/// The listing as printed: one line per region, or JSON.
+pub fn render(regions: &[Listed], json: bool) -> Result<String, String> {
+    if json {
+        let text =
+            serde_json::to_string_pretty(regions).map_err(|e| e.to_string())?;
+        return Ok(text + "\n");
+    }
+    Ok(regions.iter().map(|r| r.line() + "\n").collect())
 }
 
 /// Variables bound by `let` in the code before the region and not used
@@ -562,6 +679,73 @@ layer — book: fc-and-conv/affine.md#backward\")
         assert_eq!(back, out);
         assert_eq!(removed, "    t + 1\n");
         assert!(restub(&edited, "nope", &b).unwrap().is_none());
+    }
+
+    #[test]
+    fn lists_the_regions_of_a_workspace() {
+        let fx = crate::testutil::Fixture::new("exercise-list");
+        let all = list(&fx.root, &[]).unwrap();
+        assert_eq!(all, list(&fx.root, &["toy".into()]).unwrap());
+        let at = |id: &str, begin, end, function: &str, kind| Listed {
+            topic: "toy".into(),
+            id: id.into(),
+            file: "crates/toy/src/lib.rs".into(),
+            begin,
+            end,
+            function: function.into(),
+            kind,
+        };
+        assert_eq!(
+            all,
+            [
+                at("toy-add", 7, 10, "add", "free"),
+                at("toy-scale", 23, 27, "apply", "method")
+            ]
+        );
+        // The line numbers are those of the markers (1-based).
+        let lib = std::fs::read_to_string(fx.root.join(&all[1].file)).unwrap();
+        let line = |n: usize| lib.lines().nth(n - 1).unwrap().trim();
+        assert_eq!(line(all[1].begin), format!("{BEGIN} toy-scale"));
+        assert_eq!(line(all[1].end), END);
+
+        let err = list(&fx.root, &["nope".into()]).unwrap_err();
+        assert!(err.contains("unknown topic `nope`"), "{err}");
+        fx.edit(
+            "crates/toy/src/lib.rs",
+            "        @E\n".replace("@E", END).as_str(),
+            "",
+        );
+        let err = list(&fx.root, &[]).unwrap_err();
+        assert!(err.starts_with("crates/toy/src/lib.rs: line 23:"), "{err}");
+        assert!(err.contains("never closed"), "{err}");
+    }
+
+    #[test]
+    fn the_listing_prints_tab_separated_lines_or_json() {
+        let r = Listed {
+            topic: "toy".into(),
+            id: "toy-add".into(),
+            file: "crates/toy/src/lib.rs".into(),
+            begin: 7,
+            end: 10,
+            function: "add".into(),
+            kind: "free",
+        };
+        let text = render(&[r.clone(), r.clone()], false).unwrap();
+        let want = "toy\ttoy-add\tcrates/toy/src/lib.rs\t7\t10\tadd\tfree\n";
+        assert_eq!(text, want.repeat(2));
+        assert_eq!(render(&[], false).unwrap(), "");
+        let json = render(&[r], true).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{
+                "topic": "toy", "id": "toy-add",
+                "file": "crates/toy/src/lib.rs", "begin": 7, "end": 10,
+                "function": "add", "kind": "free"
+            }])
+        );
+        assert_eq!(render(&[], true).unwrap(), "[]\n");
     }
 
     #[test]

@@ -8,13 +8,15 @@
 //! * `figures`: remakes every figure and printed output from its seed.
 //! * `student`, `grade`, `progress`, `hint`, `reset`, `gradescope`: the
 //!   exercise workflow (see `exercises/README.md`).
+//! * `exercises [TOPIC…] [--json]`: every exercise region (the scripts in
+//!   `scripts/` read them from here).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 use course::{
-    book, check, figures, grade, gradescope, hint, mathml_guard, progress,
-    reset, student, verify,
+    book, check, exercise, figures, grade, gradescope, hint, mathml_guard,
+    progress, reset, student, verify,
 };
 
 #[derive(Debug, Parser)]
@@ -47,6 +49,9 @@ enum Command {
     /// CI: every topic's graded tests fail on its stubs and pass on its
     /// solution alone; manifests, markers and tests agree.
     VerifyExercises(verify::Args),
+    /// List the exercise regions: topic, id, file, BEGIN and END lines,
+    /// function, method or free (tab-separated, or --json).
+    Exercises(exercise::Args),
     /// Write the Gradescope autograder bundle (setup.sh, run_autograder).
     Gradescope(gradescope::Args),
     /// (Used by `book`: the mdBook preprocessor that keeps MathML intact.)
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Command::Hint(args) => hint::run(&args),
         Command::Reset(args) => reset::run(&args),
         Command::VerifyExercises(args) => verify::run(&args),
+        Command::Exercises(args) => exercise::run(&args),
         Command::Gradescope(args) => gradescope::run(&args),
         Command::MdbookMathmlGuard { args } => mathml_guard::run(&args),
     };
@@ -78,5 +84,28 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn exercises_takes_topics_and_json() {
+        let cli = Cli::try_parse_from([
+            "cargo course",
+            "exercises",
+            "lstm-gru",
+            "pooling",
+            "--json",
+        ])
+        .unwrap();
+        let Command::Exercises(args) = cli.command else {
+            panic!("{cli:?}")
+        };
+        assert_eq!(args.topics, ["lstm-gru", "pooling"]);
+        assert!(args.json && args.root.is_none());
     }
 }
