@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use datasets::dates::DateTask;
 use foundations::optim::{Adam, Optimizer};
 use foundations::rng;
-use lstm_gru::LstmCell;
+use lstm_gru::Lstm;
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -32,8 +32,8 @@ fn bench(c: &mut Criterion) {
         ("last state only", Context::LastState),
     ] {
         let mut r = rng(0);
-        let enc = LstmCell::new(d, n, &mut r).unwrap();
-        let dec = LstmCell::new(v, n, &mut r).unwrap();
+        let enc = Lstm::new(d, n, &mut r).unwrap();
+        let dec = Lstm::new(v, n, &mut r).unwrap();
         let mut model = Seq2Seq::new(enc, dec, v, ctx, &mut r).unwrap();
         let mut opt = Adam::new(1e-3);
         c.bench_function(

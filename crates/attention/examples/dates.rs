@@ -8,67 +8,53 @@
 //! in training), overall and against the source length. Writes the loss
 //! curves, the accuracy by length, heat maps of the attention weights on
 //! real test examples, and a table of results and decodings to
-//! `book/src/figures/attention-*`.
+//! `book/src/figures/attention-*` with `--figures` only; without it, it
+//! prints the table and changes no file.
 
 use attention::decode::{beam_search, greedy, sample};
 use attention::{Context, Seq2Seq, Translator};
+use clap::Parser;
 use datasets::dates::{DatePair, DateTask};
 use foundations::clip::clip_global_norm;
 use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
 use foundations::optim::{Adam, Optimizer};
 use foundations::{ensure_finite, rng};
 use indicatif::{ProgressBar, ProgressStyle};
-use lstm_gru::LstmCell;
+use lstm_gru::Lstm;
 use rand::seq::SliceRandom;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
 use vanilla_rnn_bptt::RecurrentCell;
 
-#[derive(Debug, Clone)]
+/// Dates to ISO 8601, with and without attention.
+#[derive(Parser, Debug, Clone)]
 struct Args {
+    /// Seed of the data and of the initial weights.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Passes over the training pairs.
+    #[arg(long, default_value_t = 12)]
     epochs: usize,
+    /// Hidden size n of both LSTM cells.
+    #[arg(long, default_value_t = 64)]
     hidden: usize,
+    /// Training pairs.
+    #[arg(long, default_value_t = 20_000)]
     train: usize,
+    /// Held-out pairs.
+    #[arg(long, default_value_t = 1_000)]
     test: usize,
+    /// Pairs per batch, B.
+    #[arg(long, default_value_t = 32)]
     batch: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 0.005)]
     lr: f64,
-}
-
-fn num<T: std::str::FromStr>(flag: &str, v: &str) -> T {
-    v.parse()
-        .unwrap_or_else(|_| panic!("dates: bad value {v:?} for {flag}"))
-}
-
-fn parse_args() -> Args {
-    let mut a = Args {
-        seed: 1,
-        epochs: 12,
-        hidden: 64,
-        train: 20_000,
-        test: 1_000,
-        batch: 32,
-        lr: 0.005,
-    };
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    for pair in argv.chunks(2) {
-        let v = pair.get(1).map(String::as_str).unwrap_or("");
-        match pair[0].as_str() {
-            "--seed" => a.seed = num(&pair[0], v),
-            "--epochs" => a.epochs = num(&pair[0], v),
-            "--hidden" => a.hidden = num(&pair[0], v),
-            "--train" => a.train = num(&pair[0], v),
-            "--test" => a.test = num(&pair[0], v),
-            "--batch" => a.batch = num(&pair[0], v),
-            "--lr" => a.lr = num(&pair[0], v),
-            other => panic!(
-                "dates: unknown argument {other} (--seed --epochs --hidden \
-                 --train --test --batch --lr)"
-            ),
-        }
-    }
-    a
+    /// Write the figures and the table into book/src/figures (what
+    /// `cargo course figures` passes); without it, only print.
+    #[arg(long)]
+    figures: bool,
 }
 
 /// Batches of sources of one length (no padding needed).
@@ -101,7 +87,7 @@ fn accuracy<C: RecurrentCell>(model: &Seq2Seq<C>, test: &[DatePair]) -> f64 {
 }
 
 struct Run {
-    model: Seq2Seq<LstmCell>,
+    model: Seq2Seq<Lstm>,
     losses: Vec<(f64, f64)>,
     accs: Vec<(f64, f64)>,
     examples_per_sec: f64,
@@ -114,8 +100,8 @@ fn train(
 ) -> Result<Run, foundations::Error> {
     let mut r = rng(a.seed);
     let (d, v) = (task.source_vocab.len(), task.target_vocab.len());
-    let enc = LstmCell::new(d, a.hidden, &mut r)?;
-    let dec = LstmCell::new(v, a.hidden, &mut r)?;
+    let enc = Lstm::new(d, a.hidden, &mut r)?;
+    let dec = Lstm::new(v, a.hidden, &mut r)?;
     let mut model = Seq2Seq::new(enc, dec, v, ctx, &mut r)?;
     let mut opt = Adam::new(a.lr);
     let mut losses = Vec::new();
@@ -180,10 +166,13 @@ fn train(
 }
 
 /// Exact-match accuracy per source-length bucket (4 characters wide).
+/// Per source-length bucket: (exactly right, count).
+type ByLength = BTreeMap<usize, (usize, usize)>;
+
 fn by_length<C: RecurrentCell>(
     model: &Seq2Seq<C>,
     test: &[DatePair],
-) -> BTreeMap<usize, (usize, usize)> {
+) -> ByLength {
     let mut out: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for p in test {
         let e = out.entry(p.source.len() / 4 * 4).or_default();
@@ -194,7 +183,7 @@ fn by_length<C: RecurrentCell>(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let a = parse_args();
+    let a = Args::parse();
     let task = DateTask::generate(a.train, a.test, a.seed)?;
     println!(
         "dates: {} training pairs, {} held-out pairs (dates unseen in \
@@ -210,75 +199,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let with = train(&task, Context::Attention, &a)?;
     let without = train(&task, Context::LastState, &a)?;
     let fig = |name: &str| figure_path(env!("CARGO_MANIFEST_DIR"), name);
-
-    line_chart(
-        &fig("attention-dates-loss.svg"),
-        "Training loss per epoch (dates)",
-        ("epoch", "mean loss per sequence"),
-        &[
-            Series::new("with attention", with.losses.clone()),
-            Series::new("last encoder state only", without.losses.clone()),
-        ],
-        Scale::Log,
-    )?;
-    line_chart(
-        &fig("attention-dates-accuracy.svg"),
-        "Held-out exact match per epoch (dates)",
-        ("epoch", "exact match (%)"),
-        &[
-            Series::new("with attention", with.accs.clone()),
-            Series::new("last encoder state only", without.accs.clone()),
-        ],
-        Scale::Linear,
-    )?;
+    // The table: overall, by length, decoding strategies, examples.
     let bl_with = by_length(&with.model, &task.test);
     let bl_without = by_length(&without.model, &task.test);
-    let pts = |m: &BTreeMap<usize, (usize, usize)>| {
-        m.iter()
-            .map(|(&l, &(ok, n))| {
-                ((l + 2) as f64, 100.0 * ok as f64 / n as f64)
-            })
-            .collect::<Vec<_>>()
-    };
-    line_chart(
-        &fig("attention-dates-by-length.svg"),
-        "Held-out exact match against source length",
-        (
-            "source length (characters, bucket centre)",
-            "exact match (%)",
-        ),
-        &[
-            Series::new("with attention", pts(&bl_with)),
-            Series::new("last encoder state only", pts(&bl_without)),
-        ],
-        Scale::Linear,
-    )?;
-
-    // Heat maps of real test examples, one per kind of format.
-    let picks = pick_examples(&task.test);
-    for (k, p) in picks.iter().enumerate() {
-        let tr = Translator::new(&with.model, &p.source_ids);
-        let (toks, w) = tr.greedy_with_attention(MAX_LEN);
-        let rows: Vec<String> = toks
-            .iter()
-            .map(|&t| task.target_vocab.token(t).unwrap_or_default())
-            .collect();
-        let cols: Vec<String> =
-            p.source.chars().map(|c| c.to_string()).collect();
-        heatmap(
-            &fig(&format!("attention-heatmap-{k}.svg")),
-            &format!(
-                "\"{}\" -> {}",
-                p.source,
-                task.target_vocab.decode(&toks)?
-            ),
-            &w,
-            &rows,
-            &cols,
-        )?;
+    if a.figures {
+        draw_figures(&task, &with, &without, (&bl_with, &bl_without), &fig)?;
     }
-
-    // The table: overall, by length, decoding strategies, examples.
     let acc_w = accuracy(&with.model, &task.test);
     let acc_wo = accuracy(&without.model, &task.test);
     let mut md = String::new();
@@ -339,7 +265,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "| source | target | with attention | last state only |")?;
     writeln!(md, "|---|---|---|---|")?;
     for p in task.test.iter().take(12) {
-        let t = |m: &Seq2Seq<LstmCell>| {
+        let t = |m: &Seq2Seq<Lstm>| {
             task.target_vocab
                 .decode(&attention::translate(m, &p.source_ids, MAX_LEN))
                 .unwrap_or_default()
@@ -364,11 +290,90 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(
         md,
         "\n<small>Generated by `cargo run --release -p attention --example \
-         dates -- --seed {} --epochs {}`.</small>",
+         dates -- --seed {} --epochs {} --figures`.</small>",
         a.seed, a.epochs
     )?;
-    std::fs::write(fig("attention-dates.md"), &md)?;
+    if a.figures {
+        std::fs::write(fig("attention-dates.md"), &md)?;
+    }
     print!("{md}");
+    Ok(())
+}
+
+/// The loss and accuracy curves, accuracy against length, and the heat
+/// maps, into `book/src/figures`.
+fn draw_figures(
+    task: &DateTask,
+    with: &Run,
+    without: &Run,
+    (bl_with, bl_without): (&ByLength, &ByLength),
+    fig: &dyn Fn(&str) -> std::path::PathBuf,
+) -> Result<(), Box<dyn std::error::Error>> {
+    line_chart(
+        &fig("attention-dates-loss.svg"),
+        "Training loss per epoch (dates)",
+        ("epoch", "mean loss per sequence"),
+        &[
+            Series::new("with attention", with.losses.clone()),
+            Series::new("last encoder state only", without.losses.clone()),
+        ],
+        Scale::Log,
+    )?;
+    line_chart(
+        &fig("attention-dates-accuracy.svg"),
+        "Held-out exact match per epoch (dates)",
+        ("epoch", "exact match (%)"),
+        &[
+            Series::new("with attention", with.accs.clone()),
+            Series::new("last encoder state only", without.accs.clone()),
+        ],
+        Scale::Linear,
+    )?;
+    let pts = |m: &BTreeMap<usize, (usize, usize)>| {
+        m.iter()
+            .map(|(&l, &(ok, n))| {
+                ((l + 2) as f64, 100.0 * ok as f64 / n as f64)
+            })
+            .collect::<Vec<_>>()
+    };
+    line_chart(
+        &fig("attention-dates-by-length.svg"),
+        "Held-out exact match against source length",
+        (
+            "source length (characters, bucket centre)",
+            "exact match (%)",
+        ),
+        &[
+            Series::new("with attention", pts(bl_with)),
+            Series::new("last encoder state only", pts(bl_without)),
+        ],
+        Scale::Linear,
+    )?;
+
+    // Heat maps of real test examples, one per kind of format.
+    let picks = pick_examples(&task.test);
+    for (k, p) in picks.iter().enumerate() {
+        let tr = Translator::new(&with.model, &p.source_ids);
+        let (toks, w) = tr.greedy_with_attention(MAX_LEN);
+        let rows: Vec<String> = toks
+            .iter()
+            .map(|&t| task.target_vocab.token(t).unwrap_or_default())
+            .collect();
+        let cols: Vec<String> =
+            p.source.chars().map(|c| c.to_string()).collect();
+        heatmap(
+            &fig(&format!("attention-heatmap-{k}.svg")),
+            &format!(
+                "\"{}\" -> {}",
+                p.source,
+                task.target_vocab.decode(&toks)?
+            ),
+            &w,
+            &rows,
+            &cols,
+        )?;
+    }
+
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 //! `p = softmax(s)`, `z = Σ_i p_i v_i`. Not an exercise; gradient-checked.
 //! Book: *Attention → Additive scoring*.
 
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Mat, Rng, impl_params, init};
 
@@ -89,11 +90,7 @@ impl Additive {
         let n = keys.ncols();
         // ANCHOR: additive_forward
         // u_i = tanh(W_q q + W_k k_i), s_i = vᵀ u_i
-        let wq_q = &self.w_q * q;
-        let mut u = &self.w_k * keys;
-        for mut col in u.column_iter_mut() {
-            col += &wq_q;
-        }
+        let mut u = add_bias(&self.w_k * keys, &(&self.w_q * q));
         u.apply(|x| *x = x.tanh());
         let s = u.transpose() * &self.v;
         // ANCHOR_END: additive_forward
@@ -143,11 +140,7 @@ impl Additive {
         let mut d_pre = &self.v * d_s.transpose();
         d_pre.zip_apply(u, |g, ui| *g *= 1.0 - ui * ui);
         // forward: pre_i = W_q q + W_k k_i
-        let d_pre_sum = Mat::from_column_slice(
-            d_pre.nrows(),
-            1,
-            d_pre.column_sum().as_slice(),
-        );
+        let d_pre_sum = sum_columns(&d_pre);
         let d_w_q = &d_pre_sum * q.transpose();
         let d_w_k = &d_pre * keys.transpose();
         let d_q = self.w_q.transpose() * &d_pre_sum;

@@ -17,6 +17,8 @@
 use crate::additive::{Additive, AdditiveCache};
 use crate::decode::Decoder;
 use datasets::dates::{END, START};
+use datasets::one_hot;
+use foundations::ops::{add_bias, stack_rows, sum_columns};
 use foundations::params::{visit_child, visit_child_mut};
 use foundations::softmax::{Reduction, cross_entropy, log_softmax_columns};
 use foundations::{DMatrix, Error, Mat, Params, ParamsExt, Rng};
@@ -84,25 +86,22 @@ impl AttendCaptioner {
         regions: &[Mat],
         tokens: &[usize],
     ) -> (Mat, Step, Mat) {
-        let (v, k) = (self.vocab(), self.attn.w_k.ncols());
+        let k = self.attn.w_k.ncols();
         let b = tokens.len();
-        let mut x = Mat::zeros(v + k, b);
+        let mut z = Mat::zeros(k, b);
         let mut att = Vec::with_capacity(b);
         let mut alphas = Mat::zeros(regions[0].ncols(), b);
         for c in 0..b {
-            x[(tokens[c], c)] = 1.0;
             let q = h_prev.columns(c, 1).into_owned();
             // z_t = Σ_r α_r f_r with α = softmax(wᵀ tanh(W_q h + W_k f_r))
-            let (z, cache) = self.attn.forward(&q, &regions[c], &regions[c]);
-            x.view_mut((v, c), (k, 1)).copy_from(&z);
+            let (z_c, cache) = self.attn.forward(&q, &regions[c], &regions[c]);
+            z.column_mut(c).copy_from(&z_c);
             alphas.column_mut(c).copy_from(&cache.p);
             att.push(cache);
         }
+        let x = stack_rows(&one_hot(tokens, self.vocab()), &z); // [x_t; z_t]
         let (h, cell) = self.cell.step_forward(h_prev, &x);
-        let mut o = &self.out.v * &h;
-        for mut col in o.column_iter_mut() {
-            col += &self.out.c;
-        }
+        let o = add_bias(&self.out.v * &h, &self.out.c);
         (o, Step { att, cell, h }, alphas)
     }
 
@@ -150,7 +149,7 @@ impl AttendCaptioner {
         for (step, d_o) in steps.iter().zip(&d_os).rev() {
             // forward: o_t = W_hy h_t + b_y
             g.out.v += d_o * step.h.transpose();
-            g.out.c += d_o.column_sum();
+            g.out.c += sum_columns(d_o);
             let d_h = self.out.v.transpose() * d_o + &d_next;
             // forward: h_t = tanh(W_hh h_{t−1} + U [x_t; z_t] + b)
             let (gc, mut d_prev, d_x) =

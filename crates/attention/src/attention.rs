@@ -28,7 +28,7 @@ impl Scoring {
     }
 }
 
-/// What [`attention_backward`] needs from [`attention_forward`].
+/// What [`attention_backward_reference`] needs from [`attention_forward_reference`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttentionCache {
     /// The query `q`, `d x 1`.
@@ -73,13 +73,13 @@ pub fn check_inputs(func: &str, q: &Mat, keys: &Mat, values: &Mat) {
 /// # Panics
 /// When the shapes do not fit ([`check_inputs`]): keys and values of
 /// different counts, a query of the wrong size, an empty source.
-pub fn attention_forward(
+pub fn attention_forward_reference(
     q: &Mat,
     keys: &Mat,
     values: &Mat,
     scoring: Scoring,
 ) -> (Mat, AttentionCache) {
-    check_inputs("attention_forward", q, keys, values);
+    check_inputs("attention_forward_reference", q, keys, values);
     // BEGIN SOLUTION dot-attention-forward
     let (d, n) = keys.shape();
     let scale = scoring.scale(d);
@@ -146,12 +146,18 @@ pub fn softmax_jacobian(p: &Mat) -> Mat {
 ///
 /// # Panics
 /// When `d_z` is not `d_v x 1`.
-pub fn attention_backward(
+pub fn attention_backward_reference(
     cache: &AttentionCache,
     d_z: &Mat,
 ) -> (Mat, Mat, Mat) {
     let dv = cache.values.nrows();
-    expect_shape("attention_backward", "d_z", d_z, Dim::Is(dv), Dim::Is(1));
+    expect_shape(
+        "attention_backward_reference",
+        "d_z",
+        d_z,
+        Dim::Is(dv),
+        Dim::Is(1),
+    );
     // BEGIN SOLUTION dot-attention-backward
     let AttentionCache {
         q,

@@ -1,16 +1,17 @@
 //! One decoder step with attention, the **reference** form (an exercise):
 //! the slide's pipeline for a single example, built on
-//! [`crate::attention::attention_forward`].
+//! [`crate::attention::attention_forward_reference`]. Its engine twin is
+//! [`crate::Seq2Seq::decoder_step`], the same step on a batch.
 //!
 //! `s_t = f(s_{t−1}, y_{t−1})`, `e_i = s_tᵀ h_i`, `α = softmax(e)`,
 //! `a_t = Σ_i α_i h_i`, `o_t = W_o [a_t; s_t] + b_o`.
 //!
-//! The model ([`crate::Seq2Seq`]) runs the same step on a batch with the
-//! engine; the graded tests check that both agree. Book: *Attention → The
+//! The graded tests check that both agree. Book: *Attention → The
 //! encoder-decoder*.
 
-use crate::attention::{Scoring, attention_forward};
+use crate::attention::{Scoring, attention_forward_reference};
 use foundations::Mat;
+use foundations::ops::stack_rows;
 use foundations::shape::{Dim, expect_shape};
 use vanilla_rnn_bptt::RecurrentCell;
 
@@ -34,7 +35,7 @@ pub struct DecoderStep<S> {
 ///
 /// # Panics
 /// When a shape does not fit.
-pub fn decoder_step<C: RecurrentCell>(
+pub fn decoder_step_reference<C: RecurrentCell>(
     cell: &C,
     w_o: &Mat,
     b_o: &Mat,
@@ -42,25 +43,23 @@ pub fn decoder_step<C: RecurrentCell>(
     y_prev: &Mat,
     hs: &Mat,
 ) -> DecoderStep<C::State> {
-    let f = "decoder_step";
+    let f = "decoder_step_reference";
     let n = cell.hidden_size();
     expect_shape(f, "y_prev", y_prev, Dim::Is(cell.input_size()), Dim::Is(1));
     expect_shape(f, "hs", hs, Dim::Is(n), Dim::Any("N"));
     expect_shape(f, "w_o", w_o, Dim::Any("V"), Dim::Is(2 * n));
     expect_shape(f, "b_o", b_o, Dim::Is(w_o.nrows()), Dim::Is(1));
     // BEGIN SOLUTION decoder-step
-    // ANCHOR: decoder_step
+    // ANCHOR: decoder_step_reference
     // s_t = f(s_{t−1}, y_{t−1})
     let (state, _) = cell.step_forward(prev, y_prev);
     let s = C::hidden(&state).clone();
     // e_i = s_tᵀ h_i, α = softmax(e), a_t = Σ_i α_i h_i
-    let (context, cache) = attention_forward(&s, hs, hs, Scoring::Dot);
+    let (context, cache) =
+        attention_forward_reference(&s, hs, hs, Scoring::Dot);
     // o_t = W_o [a_t; s_t] + b_o
-    let mut cat = Mat::zeros(2 * n, 1);
-    cat.rows_mut(0, n).copy_from(&context);
-    cat.rows_mut(n, n).copy_from(&s);
-    let logits = w_o * cat + b_o;
-    // ANCHOR_END: decoder_step
+    let logits = w_o * stack_rows(&context, &s) + b_o;
+    // ANCHOR_END: decoder_step_reference
     DecoderStep {
         state,
         alpha: cache.p,

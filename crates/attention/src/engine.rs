@@ -9,7 +9,7 @@
 use foundations::Mat;
 use foundations::shape::{Dim, expect_shape};
 
-/// What [`attend_backward`] needs: the inputs and the distribution.
+/// What [`attention_backward`] needs: the inputs and the distribution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttendCache {
     /// Queries, `d x B`.
@@ -51,15 +51,15 @@ fn check(func: &str, q: &Mat, keys: &[Mat], values: &[Mat]) {
 /// # Panics
 /// When there are no keys, keys and values differ in number, or a shape
 /// does not fit (naming the argument, expected and actual shapes).
-pub fn attend(
+pub fn attention_forward(
     q: &Mat,
     keys: &[Mat],
     values: &[Mat],
     scale: f64,
 ) -> (Mat, AttendCache) {
-    check("engine::attend", q, keys, values);
+    check("engine::attention_forward", q, keys, values);
     let (n, b) = (keys.len(), q.ncols());
-    // ANCHOR: attend
+    // ANCHOR: attention_forward
     let mut p = Mat::zeros(n, b);
     for (i, k) in keys.iter().enumerate() {
         for c in 0..b {
@@ -73,7 +73,7 @@ pub fn attend(
             z.column_mut(c).axpy(p[(i, c)], &v.column(c), 1.0);
         }
     }
-    // ANCHOR_END: attend
+    // ANCHOR_END: attention_forward
     let cache = AttendCache {
         q: q.clone(),
         keys: keys.to_vec(),
@@ -88,7 +88,7 @@ pub fn attend(
 ///
 /// # Panics
 /// When `d_z` is not `d_v x B`.
-pub fn attend_backward(
+pub fn attention_backward(
     cache: &AttendCache,
     d_z: &Mat,
 ) -> (Mat, Vec<Mat>, Vec<Mat>) {
@@ -102,13 +102,13 @@ pub fn attend_backward(
     let (n, b) = p.shape();
     let dv = values[0].nrows();
     expect_shape(
-        "engine::attend_backward",
+        "engine::attention_backward",
         "d_z",
         d_z,
         Dim::Is(dv),
         Dim::Is(b),
     );
-    // ANCHOR: attend_backward
+    // ANCHOR: attention_backward
     // forward: z = Σ_i p_i v_i
     let mut d_p = Mat::zeros(n, b);
     let mut d_values = Vec::with_capacity(n);
@@ -122,12 +122,7 @@ pub fn attend_backward(
     }
     // forward: p = softmax(s): ∂L/∂s = p ⊙ (∂L/∂p − pᵀ ∂L/∂p), per column
     let mut d_s = d_p;
-    for c in 0..b {
-        let dot = p.column(c).dot(&d_s.column(c));
-        for i in 0..n {
-            d_s[(i, c)] = p[(i, c)] * (d_s[(i, c)] - dot);
-        }
-    }
+    softmax_backward_columns(&mut d_s, p);
     // forward: s_i = c qᵀ k_i
     let mut d_q = Mat::zeros(q.nrows(), b);
     let mut d_keys = Vec::with_capacity(n);
@@ -140,6 +135,20 @@ pub fn attend_backward(
         }
         d_keys.push(dk_i);
     }
-    // ANCHOR_END: attend_backward
+    // ANCHOR_END: attention_backward
     (d_q, d_keys, d_values)
+}
+
+/// The softmax backward without the `N x N` Jacobian, in place, for a
+/// distribution in every column of `p`: `d` holds `∂L/∂p` and becomes
+/// `∂L/∂s = p ⊙ (∂L/∂p − pᵀ ∂L/∂p)`, which is `(diag(p) − p pᵀ) ∂L/∂p`
+/// ([`crate::attention::softmax_jacobian`]) multiplied out. The
+/// transformer's attention runs it too.
+pub fn softmax_backward_columns(d: &mut Mat, p: &Mat) {
+    // ANCHOR: softmax_backward
+    for (mut d_col, p_col) in d.column_iter_mut().zip(p.column_iter()) {
+        let dot = p_col.dot(&d_col); // pᵀ ∂L/∂p
+        d_col.zip_apply(&p_col, |d, p| *d = p * (*d - dot));
+    }
+    // ANCHOR_END: softmax_backward
 }

@@ -7,7 +7,7 @@
 //! weights `α`, attention output `a_t`; `n` hidden size, `d` key size,
 //! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch.
 //!
-//! * [`attention`]: the reference `attention_forward` / `attention_backward`
+//! * [`attention`]: the reference `attention_forward_reference` / `attention_backward_reference`
 //!   and the softmax Jacobian `diag(p) − p pᵀ` (exercises);
 //! * [`additive`]: Bahdanau's additive scoring `vᵀ tanh(W_q q + W_k k)`;
 //! * [`engine`]: batched dot-product attention, the form the model uses;
@@ -36,10 +36,10 @@ pub mod translate;
 
 pub use additive::{Additive, AdditiveCache};
 pub use attention::{
-    AttentionCache, Scoring, attention_backward, attention_forward,
-    softmax_jacobian,
+    AttentionCache, Scoring, attention_backward_reference,
+    attention_forward_reference, softmax_jacobian,
 };
 pub use decode::{Decoder, Hypothesis, beam_search, greedy, sample};
-pub use decoder_step::{DecoderStep, decoder_step};
+pub use decoder_step::{DecoderStep, decoder_step_reference};
 pub use seq2seq::{Context, Seq2Seq, Seq2SeqCache};
 pub use translate::{Translator, translate};

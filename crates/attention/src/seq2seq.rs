@@ -18,6 +18,8 @@
 
 use crate::engine::{self, AttendCache};
 use datasets::dates::START;
+use datasets::one_hot;
+use foundations::ops::{add_bias, stack_rows, sum_columns};
 use foundations::params::{visit_child, visit_child_mut};
 use foundations::softmax::{Reduction, cross_entropy};
 use foundations::{DMatrix, Error, Mat, Params, ParamsExt, Rng, init};
@@ -75,8 +77,6 @@ pub struct DecoderStepCache<C: RecurrentCell> {
     pub cat: Mat,
     /// `o_t`, `V x B`.
     pub logits: Mat,
-    /// `∂L/∂o_t`, `V x B`.
-    pub d_logits: Mat,
 }
 
 /// Everything [`Seq2Seq::backward`] needs.
@@ -86,29 +86,10 @@ pub struct Seq2SeqCache<C: RecurrentCell> {
     pub encoder: Vec<C::Cache>,
     /// One per target step.
     pub steps: Vec<DecoderStepCache<C>>,
+    /// `∂L/∂o_t` (`V x B`), one per target step.
+    pub d_logits: Vec<Mat>,
     /// `B`, the batch.
     pub batch: usize,
-}
-
-/// One-hot columns: row `ids[b][i]` of column `b`, `v x B`.
-///
-/// # Panics
-/// When an id is `≥ v`.
-pub fn one_hot_column(ids: &[Vec<usize>], i: usize, v: usize) -> Mat {
-    let mut x = Mat::zeros(v, ids.len());
-    for (b, seq) in ids.iter().enumerate() {
-        assert!(seq[i] < v, "one_hot_column: id {} ≥ V = {v}", seq[i]);
-        x[(seq[i], b)] = 1.0;
-    }
-    x
-}
-
-/// `[a; s]`: `a` on top of `s` (same columns).
-pub fn stack_rows(a: &Mat, s: &Mat) -> Mat {
-    let mut out = Mat::zeros(a.nrows() + s.nrows(), a.ncols());
-    out.rows_mut(0, a.nrows()).copy_from(a);
-    out.rows_mut(a.nrows(), s.nrows()).copy_from(s);
-    out
 }
 
 fn check_batch(func: &str, name: &str, seqs: &[Vec<usize>]) -> usize {
@@ -194,7 +175,9 @@ impl<C: RecurrentCell> Seq2Seq<C> {
         let mut caches = Vec::with_capacity(n_src);
         // ANCHOR: encode
         for i in 0..n_src {
-            let x = one_hot_column(src, i, d);
+            // x_i: character i of every source, one-hot (d x B)
+            let ids: Vec<usize> = src.iter().map(|s| s[i]).collect();
+            let x = one_hot(&ids, d);
             let (next, cache) = self.encoder.step_forward(&state, &x);
             hs.push(C::hidden(&next).clone());
             caches.push(cache);
@@ -209,7 +192,7 @@ impl<C: RecurrentCell> Seq2Seq<C> {
     pub fn context(&self, s: &Mat, hs: &[Mat]) -> (Mat, Option<AttendCache>) {
         match self.context {
             Context::Attention => {
-                let (a, cache) = engine::attend(s, hs, hs, 1.0);
+                let (a, cache) = engine::attention_forward(s, hs, hs, 1.0);
                 (a, Some(cache))
             }
             Context::LastState => (hs[hs.len() - 1].clone(), None),
@@ -218,11 +201,35 @@ impl<C: RecurrentCell> Seq2Seq<C> {
 
     /// `o = W_o [a; s] + b_o` for every column.
     pub fn project(&self, cat: &Mat) -> Mat {
-        let mut o = &self.w_o * cat;
-        for mut col in o.column_iter_mut() {
-            col += &self.b_o;
-        }
-        o
+        add_bias(&self.w_o * cat, &self.b_o)
+    }
+
+    /// One decoder step on a batch, the engine twin of
+    /// [`crate::decoder_step_reference`]: from the state `prev` and the
+    /// previous targets `x` (one-hot, `V x B`), the next state and the
+    /// step's cache (its `logits` are `o_t`, `V x B`).
+    pub fn decoder_step(
+        &self,
+        prev: &C::State,
+        x: &Mat,
+        hs: &[Mat],
+    ) -> (C::State, DecoderStepCache<C>) {
+        // ANCHOR: decoder_step
+        // s_t = f(s_{t−1}, y_{t−1})
+        let (next, cell) = self.decoder.step_forward(prev, x);
+        let s = C::hidden(&next);
+        // a_t = Σ_i α_i h_i (or h_N), o_t = W_o [a_t; s_t] + b_o
+        let (a, attend) = self.context(s, hs);
+        let cat = stack_rows(&a, s);
+        let logits = self.project(&cat);
+        // ANCHOR_END: decoder_step
+        let cache = DecoderStepCache {
+            cell,
+            attend,
+            cat,
+            logits,
+        };
+        (next, cache)
     }
 
     /// The loss of a batch under teacher forcing: `src` (B sources of
@@ -248,37 +255,33 @@ impl<C: RecurrentCell> Seq2Seq<C> {
         let v = self.decoder.input_size();
         let (hs, mut state, enc_caches) = self.encode(src);
         let mut steps = Vec::with_capacity(t_len);
+        let mut d_logits = Vec::with_capacity(t_len);
         let mut loss = 0.0;
         // ANCHOR: decode_teacher
         for t in 0..t_len {
             // teacher forcing: the decoder reads <START>, then y_{t−1}
-            let prev: Vec<Vec<usize>> = tgt
+            let prev: Vec<usize> = tgt
                 .iter()
-                .map(|y| vec![if t == 0 { START } else { y[t - 1] }])
+                .map(|y| if t == 0 { START } else { y[t - 1] })
                 .collect();
-            let x = one_hot_column(&prev, 0, v);
-            let (next, cell) = self.decoder.step_forward(&state, &x);
-            let s = C::hidden(&next);
-            let (a, attend) = self.context(s, &hs);
-            let cat = stack_rows(&a, s);
-            let logits = self.project(&cat);
+            let x = one_hot(&prev, v);
+            let (next, step) = self.decoder_step(&state, &x, &hs);
             let targets: Vec<usize> = tgt.iter().map(|y| y[t]).collect();
-            let (l, d_logits) =
-                cross_entropy(&logits, &targets, Reduction::MeanBy(b as f64));
+            let (l, d_o) = cross_entropy(
+                &step.logits,
+                &targets,
+                Reduction::MeanBy(b as f64),
+            );
             loss += l;
-            steps.push(DecoderStepCache {
-                cell,
-                attend,
-                cat,
-                logits,
-                d_logits,
-            });
+            steps.push(step);
+            d_logits.push(d_o);
             state = next;
         }
         // ANCHOR_END: decode_teacher
         let cache = Seq2SeqCache {
             encoder: enc_caches,
             steps,
+            d_logits,
             batch: b,
         };
         (loss, cache)
@@ -294,18 +297,18 @@ impl<C: RecurrentCell> Seq2Seq<C> {
         let last = d_hs.len() - 1;
         let mut d_state = self.decoder.zero_state_grad(b);
         // ANCHOR: backward
-        for step in cache.steps.iter().rev() {
+        for (step, d_o) in cache.steps.iter().zip(&cache.d_logits).rev() {
             // forward: o_t = W_o [a_t; s_t] + b_o
-            grads.w_o += &step.d_logits * step.cat.transpose();
-            grads.b_o += step.d_logits.column_sum();
-            let d_cat = self.w_o.transpose() * &step.d_logits;
+            grads.w_o += d_o * step.cat.transpose();
+            grads.b_o += sum_columns(d_o);
+            let d_cat = self.w_o.transpose() * d_o;
             let d_a = d_cat.rows(0, n).into_owned();
             let mut d_s = d_cat.rows(n, n).into_owned();
             match &step.attend {
                 // forward: a_t = Σ_i α_i h_i with α = softmax(s_tᵀ h_i):
                 // h_i is both a key and a value, s_t is the query
                 Some(att) => {
-                    let (d_q, d_k, d_v) = engine::attend_backward(att, &d_a);
+                    let (d_q, d_k, d_v) = engine::attention_backward(att, &d_a);
                     d_s += d_q;
                     for (i, d_h) in d_hs.iter_mut().enumerate() {
                         *d_h += &d_k[i] + &d_v[i];

@@ -3,8 +3,9 @@
 //! Book: *Attention → Decoding*.
 
 use crate::decode::{Decoder, greedy};
-use crate::seq2seq::{Seq2Seq, one_hot_column, stack_rows};
+use crate::seq2seq::Seq2Seq;
 use datasets::dates::{END, START};
+use datasets::one_hot;
 use foundations::Mat;
 use foundations::softmax::log_softmax_columns;
 use vanilla_rnn_bptt::RecurrentCell;
@@ -35,13 +36,10 @@ impl<'a, C: RecurrentCell> Translator<'a, C> {
         token: usize,
     ) -> (C::State, Vec<f64>, Option<Vec<f64>>) {
         let v = self.model.decoder.input_size();
-        let x = one_hot_column(&[vec![token]], 0, v);
-        let (next, _) = self.model.decoder.step_forward(state, &x);
-        let s = C::hidden(&next);
-        let (a, att) = self.model.context(s, &self.hs);
-        let logits = self.model.project(&stack_rows(&a, s));
-        let log_p = log_softmax_columns(&logits).as_slice().to_vec();
-        (next, log_p, att.map(|c| c.p.as_slice().to_vec()))
+        let x = one_hot(&[token], v);
+        let (next, step) = self.model.decoder_step(state, &x, &self.hs);
+        let log_p = log_softmax_columns(&step.logits).as_slice().to_vec();
+        (next, log_p, step.attend.map(|c| c.p.as_slice().to_vec()))
     }
 
     /// Greedy decoding that also records the attention at every step:

@@ -3,13 +3,14 @@
 //! sizes, the properties of attention, bad input, decoding.
 
 use attention::decode::{greedy, sample};
-use attention::engine::{attend, attend_backward};
+use attention::engine::{attention_backward, attention_forward};
 use attention::{
-    Additive, Context, Scoring, Seq2Seq, Translator, attention_forward,
+    Additive, Context, Scoring, Seq2Seq, Translator,
+    attention_forward_reference,
 };
 use foundations::init::uniform;
 use foundations::{Mat, Named, ParamsExt, assert_gradients, rng};
-use lstm_gru::{GruCell, LstmCell};
+use lstm_gru::{Gru, Lstm};
 use proptest::prelude::*;
 use vanilla_rnn_bptt::RecurrentCell;
 
@@ -38,10 +39,10 @@ fn lstm_model(
     n: usize,
     ctx: Context,
     seed: u64,
-) -> Seq2Seq<LstmCell> {
+) -> Seq2Seq<Lstm> {
     let mut r = rng(seed);
-    let enc = LstmCell::new(d, n, &mut r).unwrap();
-    let dec = LstmCell::new(v, n, &mut r).unwrap();
+    let enc = Lstm::new(d, n, &mut r).unwrap();
+    let dec = Lstm::new(v, n, &mut r).unwrap();
     let mut m = Seq2Seq::new(enc, dec, v, ctx, &mut r).unwrap();
     m.b_o = uniform(v, 1, 0.5, &mut r);
     m
@@ -53,10 +54,10 @@ fn gru_model(
     n: usize,
     ctx: Context,
     seed: u64,
-) -> Seq2Seq<GruCell> {
+) -> Seq2Seq<Gru> {
     let mut r = rng(seed);
-    let enc = GruCell::new(d, n, &mut r).unwrap();
-    let dec = GruCell::new(v, n, &mut r).unwrap();
+    let enc = Gru::new(d, n, &mut r).unwrap();
+    let dec = Gru::new(v, n, &mut r).unwrap();
     Seq2Seq::new(enc, dec, v, ctx, &mut r).unwrap()
 }
 
@@ -75,11 +76,11 @@ proptest! {
             Named("values", (0..n).map(|i| rand_mat(dv, b, seed + 20 + i as u64)).collect::<Vec<_>>()),
         );
         let w = rand_mat(dv, b, seed + 3);
-        let (_, cache) = attend(&theta.0.1, &theta.1.1, &theta.2.1, scale);
-        let (dq, dk, dv_) = attend_backward(&cache, &w);
+        let (_, cache) = attention_forward(&theta.0.1, &theta.1.1, &theta.2.1, scale);
+        let (dq, dk, dv_) = attention_backward(&cache, &w);
         let grads = (Named("q", dq), Named("keys", dk), Named("values", dv_));
-        assert_gradients("engine::attend_backward", &theta, &grads, |t| {
-            attend(&t.0.1, &t.1.1, &t.2.1, scale).0.dot(&w)
+        assert_gradients("engine::attention_backward", &theta, &grads, |t| {
+            attention_forward(&t.0.1, &t.1.1, &t.2.1, scale).0.dot(&w)
         });
     }
 
@@ -112,7 +113,7 @@ proptest! {
         let q = rand_mat(d, 1, seed) * big;
         let k = rand_mat(d, n, seed + 1) * big;
         let ks = cols(&k);
-        let (_, c) = attend(&q, &ks, &ks, scoring(scaled).scale(d));
+        let (_, c) = attention_forward(&q, &ks, &ks, scoring(scaled).scale(d));
         prop_assert!(c.p.iter().all(|p| (0.0..=1.0).contains(p)));
         prop_assert!((c.p.sum() - 1.0).abs() < 1e-12);
     }
@@ -125,7 +126,7 @@ proptest! {
         let k1 = rand_mat(d, 1, seed + 1);
         let keys = Mat::from_fn(d, n, |r, _| k1[r]);
         let vals = rand_mat(dv, n, seed + 2);
-        let (z, _) = attend(&q, &cols(&keys), &cols(&vals), 1.0);
+        let (z, _) = attention_forward(&q, &cols(&keys), &cols(&vals), 1.0);
         let mean = vals.column_mean();
         prop_assert!((z - mean).amax() < 1e-12);
         // and the additive scoring agrees
@@ -147,8 +148,8 @@ proptest! {
         let kp = Mat::from_fn(d, n, |r, i| keys[(r, perm[i])]);
         let vp = Mat::from_fn(dv, n, |r, i| vals[(r, perm[i])]);
         let sc = Scoring::ScaledDot.scale(d);
-        let (z, _) = attend(&q, &cols(&keys), &cols(&vals), sc);
-        let (zp, _) = attend(&q, &cols(&kp), &cols(&vp), sc);
+        let (z, _) = attention_forward(&q, &cols(&keys), &cols(&vals), sc);
+        let (zp, _) = attention_forward(&q, &cols(&kp), &cols(&vp), sc);
         prop_assert!((z - zp).amax() < 1e-12);
         let add = Additive::new(d, d, 2, &mut rng(seed)).unwrap();
         let (z, _) = add.forward(&q, &keys, &vals);
@@ -167,7 +168,7 @@ proptest! {
         let tgt = random_seqs(b, t, 4, seed + 2);
         let (_, cache) = model.forward(&src, &tgt);
         let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<LstmCell>::backward", &model, &grads, |m| {
+        assert_gradients("Seq2Seq<Lstm>::backward", &model, &grads, |m| {
             m.forward(&src, &tgt).0
         });
     }
@@ -183,7 +184,7 @@ proptest! {
         let tgt = random_seqs(b, t, 4, seed + 2);
         let (_, cache) = model.forward(&src, &tgt);
         let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<GruCell>::backward", &model, &grads, |m| {
+        assert_gradients("Seq2Seq<Gru>::backward", &model, &grads, |m| {
             m.forward(&src, &tgt).0
         });
     }
@@ -220,9 +221,11 @@ fn without_attention_only_the_last_encoder_state_is_read() {
 }
 
 #[test]
-#[should_panic(expected = "attention_forward: values is 2x3, expected d_v x 4")]
+#[should_panic(
+    expected = "attention_forward_reference: values is 2x3, expected d_v x 4"
+)]
 fn keys_and_values_of_different_counts_are_refused() {
-    attention_forward(
+    attention_forward_reference(
         &Mat::zeros(2, 1),
         &Mat::zeros(2, 4),
         &Mat::zeros(2, 3),
@@ -231,9 +234,11 @@ fn keys_and_values_of_different_counts_are_refused() {
 }
 
 #[test]
-#[should_panic(expected = "attention_forward: q is 3x1, expected 2 x 1")]
+#[should_panic(
+    expected = "attention_forward_reference: q is 3x1, expected 2 x 1"
+)]
 fn a_query_of_the_wrong_size_is_refused() {
-    attention_forward(
+    attention_forward_reference(
         &Mat::zeros(3, 1),
         &Mat::zeros(2, 4),
         &Mat::zeros(2, 4),
@@ -244,7 +249,7 @@ fn a_query_of_the_wrong_size_is_refused() {
 #[test]
 #[should_panic(expected = "an empty source has nothing to attend to")]
 fn an_empty_source_is_refused() {
-    attention_forward(
+    attention_forward_reference(
         &Mat::zeros(2, 1),
         &Mat::zeros(2, 0),
         &Mat::zeros(2, 0),
@@ -253,16 +258,16 @@ fn an_empty_source_is_refused() {
 }
 
 #[test]
-#[should_panic(expected = "engine::attend: 3 keys but 2 values")]
+#[should_panic(expected = "engine::attention_forward: 3 keys but 2 values")]
 fn the_engine_refuses_keys_without_values() {
     let k = vec![Mat::zeros(2, 1); 3];
-    attend(&Mat::zeros(2, 1), &k, &k[..2], 1.0);
+    attention_forward(&Mat::zeros(2, 1), &k, &k[..2], 1.0);
 }
 
 #[test]
-#[should_panic(expected = "engine::attend: no keys")]
+#[should_panic(expected = "engine::attention_forward: no keys")]
 fn the_engine_refuses_an_empty_source() {
-    attend(&Mat::zeros(2, 1), &[], &[], 1.0);
+    attention_forward(&Mat::zeros(2, 1), &[], &[], 1.0);
 }
 
 #[test]
@@ -282,8 +287,8 @@ fn the_model_refuses_an_empty_source() {
 #[test]
 fn configurations_that_cannot_work_are_errors() {
     let mut r = rng(0);
-    let enc = LstmCell::new(5, 3, &mut r).unwrap();
-    let dec = LstmCell::new(4, 2, &mut r).unwrap();
+    let enc = Lstm::new(5, 3, &mut r).unwrap();
+    let dec = Lstm::new(4, 2, &mut r).unwrap();
     let e = Seq2Seq::new(enc.clone(), dec, 4, Context::Attention, &mut r)
         .unwrap_err();
     assert!(
@@ -291,7 +296,7 @@ fn configurations_that_cannot_work_are_errors() {
             .contains("encoder has n = 3 but decoder n = 2"),
         "{e}"
     );
-    let dec = LstmCell::new(4, 3, &mut r).unwrap();
+    let dec = Lstm::new(4, 3, &mut r).unwrap();
     assert!(Seq2Seq::new(enc, dec, 7, Context::Attention, &mut r).is_err());
     assert!(Additive::new(0, 2, 2, &mut r).is_err());
 }

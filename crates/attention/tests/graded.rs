@@ -7,8 +7,8 @@ use common::{cols, rand_mat};
 
 mod dot_attention_forward {
     use super::*;
-    use attention::engine::attend;
-    use attention::{Scoring, attention_forward};
+    use attention::engine::attention_forward;
+    use attention::{Scoring, attention_forward_reference};
     use proptest::prelude::*;
 
     #[test]
@@ -17,7 +17,7 @@ mod dot_attention_forward {
         let q = Mat::from_column_slice(2, 1, &[1.0, 0.0]);
         let k = Mat::from_column_slice(2, 3, &[1.0, 0.0, 0.0, 1.0, -1.0, 0.0]);
         let v = Mat::from_row_slice(1, 3, &[10.0, 20.0, 30.0]);
-        let (z, cache) = attention_forward(&q, &k, &v, Scoring::Dot);
+        let (z, cache) = attention_forward_reference(&q, &k, &v, Scoring::Dot);
         let e = [1f64.exp(), 1.0, (-1f64).exp()];
         let total: f64 = e.iter().sum();
         let p: Vec<f64> = e.iter().map(|x| x / total).collect();
@@ -48,7 +48,8 @@ mod dot_attention_forward {
         );
         let v = Mat::identity(2, 2);
         // scores 4/√4 = 2 and 0
-        let (z, c) = attention_forward(&q, &k, &v, Scoring::ScaledDot);
+        let (z, c) =
+            attention_forward_reference(&q, &k, &v, Scoring::ScaledDot);
         let p0 = 2f64.exp() / (2f64.exp() + 1.0);
         assert!(
             (c.p[0] - p0).abs() < 1e-12,
@@ -66,7 +67,7 @@ mod dot_attention_forward {
     fn huge_scores_do_not_overflow() {
         let q = Mat::from_element(1, 1, 1e4);
         let k = Mat::from_row_slice(1, 2, &[1.0, -1.0]);
-        let (z, c) = attention_forward(&q, &k, &k, Scoring::Dot);
+        let (z, c) = attention_forward_reference(&q, &k, &k, Scoring::Dot);
         assert!(
             z[0].is_finite() && (c.p.sum() - 1.0).abs() < 1e-12,
             "subtract max(s) before exp"
@@ -86,8 +87,8 @@ mod dot_attention_forward {
             let q = rand_mat(d, 1, seed);
             let k = rand_mat(d, n, seed + 1);
             let v = rand_mat(dv, n, seed + 2);
-            let (z, c) = attention_forward(&q, &k, &v, sc);
-            let (ze, ce) = attend(&q, &cols(&k), &cols(&v), sc.scale(d));
+            let (z, c) = attention_forward_reference(&q, &k, &v, sc);
+            let (ze, ce) = attention_forward(&q, &cols(&k), &cols(&v), sc.scale(d));
             prop_assert!((&z - &ze).amax() < 1e-12, "z differs from the engine's");
             prop_assert!((&c.p - &ce.p).amax() < 1e-12, "p differs from the engine's");
         }
@@ -100,7 +101,7 @@ mod dot_attention_forward {
             let k1 = rand_mat(d, 1, seed + 1);
             let keys = Mat::from_fn(d, n, |r, _| k1[r]);
             let vals = rand_mat(dv, n, seed + 2);
-            let (z, _) = attention_forward(&q, &keys, &vals, Scoring::Dot);
+            let (z, _) = attention_forward_reference(&q, &keys, &vals, Scoring::Dot);
             prop_assert!((z - vals.column_mean()).amax() < 1e-12);
         }
     }
@@ -161,8 +162,10 @@ mod softmax_jacobian {
 
 mod dot_attention_backward {
     use super::*;
-    use attention::engine::{attend, attend_backward};
-    use attention::{Scoring, attention_backward, attention_forward};
+    use attention::engine::{attention_backward, attention_forward};
+    use attention::{
+        Scoring, attention_backward_reference, attention_forward_reference,
+    };
     use foundations::{Named, assert_gradients};
     use proptest::prelude::*;
 
@@ -174,12 +177,14 @@ mod dot_attention_backward {
         );
         let w = rand_mat(dv, 1, seed + 3);
         let (_, cache) =
-            attention_forward(&theta.0.1, &theta.1.1, &theta.2.1, sc);
-        let (dq, dk, dv_) = attention_backward(&cache, &w);
+            attention_forward_reference(&theta.0.1, &theta.1.1, &theta.2.1, sc);
+        let (dq, dk, dv_) = attention_backward_reference(&cache, &w);
         let grads = (Named("q", dq), Named("keys", dk), Named("values", dv_));
         // L = wᵀ z, so ∂L/∂z = w
-        assert_gradients("attention_backward", &theta, &grads, |t| {
-            attention_forward(&t.0.1, &t.1.1, &t.2.1, sc).0.dot(&w)
+        assert_gradients("attention_backward_reference", &theta, &grads, |t| {
+            attention_forward_reference(&t.0.1, &t.1.1, &t.2.1, sc)
+                .0
+                .dot(&w)
         });
     }
 
@@ -213,10 +218,10 @@ mod dot_attention_backward {
             let k = rand_mat(d, n, seed + 1);
             let v = rand_mat(dv, n, seed + 2);
             let dz = rand_mat(dv, 1, seed + 3);
-            let (_, c) = attention_forward(&q, &k, &v, Scoring::ScaledDot);
-            let (dq, dk, dvv) = attention_backward(&c, &dz);
-            let (_, ce) = attend(&q, &cols(&k), &cols(&v), Scoring::ScaledDot.scale(d));
-            let (dqe, dke, dve) = attend_backward(&ce, &dz);
+            let (_, c) = attention_forward_reference(&q, &k, &v, Scoring::ScaledDot);
+            let (dq, dk, dvv) = attention_backward_reference(&c, &dz);
+            let (_, ce) = attention_forward(&q, &cols(&k), &cols(&v), Scoring::ScaledDot.scale(d));
+            let (dqe, dke, dve) = attention_backward(&ce, &dz);
             prop_assert!((dq - dqe).amax() < 1e-12, "dq differs from the engine's");
             for i in 0..n {
                 prop_assert!((dk.column(i) - &dke[i]).amax() < 1e-12, "dkeys column {}", i);
@@ -228,9 +233,9 @@ mod dot_attention_backward {
 
 mod decoder_step {
     use super::*;
-    use attention::{Context, Seq2Seq, decoder_step};
+    use attention::{Context, Seq2Seq, decoder_step_reference};
     use datasets::dates::START;
-    use lstm_gru::{GruCell, LstmCell};
+    use lstm_gru::{Gru, Lstm};
     use vanilla_rnn_bptt::RecurrentCell;
 
     fn agrees<C: RecurrentCell>(
@@ -244,7 +249,7 @@ mod decoder_step {
         let hs = Mat::from_fn(model.hidden_size(), hs.len(), |r, i| hs[i][r]);
         let mut y = Mat::zeros(model.decoder.input_size(), 1);
         y[START] = 1.0;
-        let step = decoder_step(
+        let step = decoder_step_reference(
             &model.decoder,
             &model.w_o,
             &model.b_o,
@@ -284,8 +289,8 @@ mod decoder_step {
     #[test]
     fn lstm_step_matches_the_encoder_decoder() {
         let mut r = rng(4);
-        let enc = LstmCell::new(7, 5, &mut r).unwrap();
-        let dec = LstmCell::new(6, 5, &mut r).unwrap();
+        let enc = Lstm::new(7, 5, &mut r).unwrap();
+        let dec = Lstm::new(6, 5, &mut r).unwrap();
         let mut m =
             Seq2Seq::new(enc, dec, 6, Context::Attention, &mut r).unwrap();
         m.b_o = rand_mat(6, 1, 9);
@@ -295,8 +300,8 @@ mod decoder_step {
     #[test]
     fn gru_step_matches_the_encoder_decoder() {
         let mut r = rng(5);
-        let enc = GruCell::new(7, 3, &mut r).unwrap();
-        let dec = GruCell::new(5, 3, &mut r).unwrap();
+        let enc = Gru::new(7, 3, &mut r).unwrap();
+        let dec = Gru::new(5, 3, &mut r).unwrap();
         let m = Seq2Seq::new(enc, dec, 5, Context::Attention, &mut r).unwrap();
         agrees(&m, &[6, 3], 2);
     }
@@ -306,7 +311,7 @@ mod beam_search {
     use attention::decode::{Decoder, beam_search, greedy};
     use attention::{Context, Seq2Seq, Translator};
     use foundations::rng;
-    use lstm_gru::LstmCell;
+    use lstm_gru::Lstm;
     use proptest::prelude::*;
 
     /// Tokens 0 = "a", 1 = "b", 2 = <END>. Greedy takes "a" (0.6), then
@@ -397,8 +402,8 @@ mod beam_search {
         #[test]
         fn width_one_is_greedy(seed in 0u64..1000, n in 1usize..4) {
             let mut r = rng(seed);
-            let enc = LstmCell::new(6, n, &mut r).unwrap();
-            let dec = LstmCell::new(5, n, &mut r).unwrap();
+            let enc = Lstm::new(6, n, &mut r).unwrap();
+            let dec = Lstm::new(5, n, &mut r).unwrap();
             let m = Seq2Seq::new(enc, dec, 5, Context::Attention, &mut r).unwrap();
             let tr = Translator::new(&m, &[3, 4, 5, (seed % 3) as usize + 3]);
             let g = greedy(&tr, 8);

@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use foundations::{init, rng};
 use std::hint::black_box;
 use transformer::{
-    Activation, Config, EncoderLayer, Gpt, Mask, Norm, PositionKind, gpt,
+    Activation, Config, EncoderLayer, Gpt, Mask, Norm, PositionKind, fast_gpt,
 };
 
 fn block(c: &mut Criterion) {
@@ -50,7 +50,9 @@ fn engine(c: &mut Criterion) {
     let model = Gpt::new(config, &mut rng(1)).unwrap();
     let batch = vec![(0..65).map(|i| (i * 7) % 62).collect::<Vec<usize>>()];
     c.bench_function("engine_gpt_1block_fwd_bwd_d64_h4_T64", |b| {
-        b.iter(|| black_box(gpt::loss_and_grads(&model, black_box(&batch))))
+        b.iter(|| {
+            black_box(fast_gpt::loss_and_grads(&model, black_box(&batch)))
+        })
     });
 }
 

@@ -1,5 +1,5 @@
 """The tiny GPT's forward + backward in numpy: the reference the Rust
-engine (src/gpt.rs) is timed against.
+engine (src/fast_gpt.rs) is timed against.
 
 Same model as `Gpt` with pre-norm blocks, GELU, sinusoidal positions: it
 reads the weights the `gpt_speed` example saved (JSON, column-major matrices),

@@ -4,7 +4,8 @@
 //! cargo build --release -p transformer --example gpt_speed
 //! ./target/release/examples/gpt_speed   # numpy runs with OPENBLAS_NUM_THREADS=1
 //!
-//! Writes `book/src/figures/transformer-speed.md` (needs python3 + numpy).
+//! Prints the table; with `--figures` also writes it to
+//! `book/src/figures/transformer-speed.md` (needs python3 + numpy).
 
 use clap::Parser;
 use datasets::text::Vocab;
@@ -13,7 +14,7 @@ use foundations::rng;
 use std::process::Command;
 use std::time::Instant;
 use transformer::{
-    Activation, Config, Gpt, Norm, PositionKind, gpt, serialize,
+    Activation, Config, Gpt, Norm, PositionKind, fast_gpt, serialize,
 };
 
 #[derive(Parser, Debug)]
@@ -36,6 +37,10 @@ struct Args {
     /// Skip numpy.
     #[arg(long)]
     no_numpy: bool,
+    /// Write the table into book/src/figures (what `cargo course figures`
+    /// passes); without it, only print.
+    #[arg(long)]
+    figures: bool,
 }
 
 /// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
@@ -72,11 +77,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch: Vec<Vec<usize>> = (0..b)
         .map(|s| ids[s * 5000..s * 5000 + t + 1].to_vec())
         .collect();
-    let (loss, _) = gpt::loss_and_grads(&model, &batch);
+    let (loss, _) = fast_gpt::loss_and_grads(&model, &batch);
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..args.steps {
         let (start, c0) = (Instant::now(), cpu_seconds());
-        std::hint::black_box(gpt::loss_and_grads(&model, &batch));
+        std::hint::black_box(fast_gpt::loss_and_grads(&model, &batch));
         times.push(start.elapsed().as_secs_f64());
         if let (Some(c0), Some(c1)) = (c0, cpu_seconds()) {
             cpu.push(c1 - c0);
@@ -131,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          T = {t}, d = {}, N = {}; medians of {} steps.\n\n\
          | | CPU ms / step | tokens / CPU s | wall ms / step |\n\
          |---|---:|---:|---:|\n\
-         | Rust engine (`gpt::loss_and_grads`, one thread) \
+         | Rust engine (`fast_gpt::loss_and_grads`, one thread) \
          | {:.1} | {:.0} | {:.1} |\n\
          | numpy (`benches/gpt_numpy.py`, OPENBLAS_NUM_THREADS = {threads}) \
          | {:.1} | {:.0} | {:.1} |\n\n\
@@ -148,8 +153,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         np_ms,
         np_cpu / 1000.0 / rust_cpu,
     );
-    let dir = env!("CARGO_MANIFEST_DIR");
-    std::fs::write(figure_path(dir, "transformer-speed.md"), &table)?;
+    if args.figures {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        std::fs::write(figure_path(dir, "transformer-speed.md"), &table)?;
+    }
     print!("{table}");
     Ok(())
 }

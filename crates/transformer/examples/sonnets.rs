@@ -1,10 +1,10 @@
 //! The tiny GPT on Shakespeare's Sonnets, next character prediction with
-//! Adam. Trains, reports the validation loss, saves the model as JSON,
-//! writes the book's figures and samples; `--load` samples from a saved
-//! model instead.
+//! Adam. Trains, reports the validation loss, saves the model as JSON
+//! under `target/`, and with `--figures` writes the book's figures and
+//! samples; `--load` samples from a saved model instead.
 //!
 //! cargo build --release -p transformer --example sonnets
-//! ./target/release/examples/sonnets                 # train + figures
+//! ./target/release/examples/sonnets --figures       # train + figures
 //! ./target/release/examples/sonnets --load target/transformer-sonnets.json --sample 400
 
 use clap::Parser;
@@ -16,7 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng as _;
 use std::time::Instant;
 use transformer::{
-    Activation, Config, Gpt, Norm, PositionKind, gpt, positional, serialize,
+    Activation, Config, Gpt, Norm, PositionKind, fast_gpt, positional,
+    serialize,
 };
 
 #[derive(Parser, Debug)]
@@ -63,9 +64,10 @@ struct Args {
     /// The prompt the samples continue.
     #[arg(long, default_value = "Shall I compare thee")]
     prompt: String,
-    /// Do not write figures (e.g. for a quick run).
+    /// Write the figures and samples into book/src/figures (what
+    /// `cargo course figures` passes); without it, only print.
     #[arg(long)]
-    no_figures: bool,
+    figures: bool,
 }
 
 /// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
@@ -85,8 +87,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let model = serialize::from_json(&std::fs::read_to_string(path)?)?;
         let prompt = vocab.encode(&args.prompt)?;
         let mut r = rng(args.seed);
-        let out =
-            gpt::sample(&model, &prompt, args.sample, args.temperature, &mut r);
+        let out = fast_gpt::sample(
+            &model,
+            &prompt,
+            args.sample,
+            args.temperature,
+            &mut r,
+        );
         println!("{}{}", args.prompt, vocab.decode(&out)?);
         return Ok(());
     }
@@ -142,7 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         let start = cpu_seconds(&clock);
-        let (loss, mut grads) = gpt::loss_and_grads(&model, &batch);
+        let (loss, mut grads) = fast_gpt::loss_and_grads(&model, &batch);
         ensure_finite(loss, step)?;
         clip::clip_global_norm(&mut grads, 1.0);
         opt.step(&mut model, &grads);
@@ -153,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             0.98 * running + 0.02 * loss
         };
         if step % args.eval_every == 0 || step == args.steps {
-            let val = gpt::loss(&model, &val_batch);
+            let val = fast_gpt::loss(&model, &val_batch);
             train_curve.push((step as f64, running));
             val_curve.push((step as f64, val));
             if val < best_val {
@@ -187,11 +194,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&args.save, serialize::to_json(&model))?;
     println!("saved the model to {}", args.save);
     let prompt = vocab.encode(&args.prompt)?;
-    let out =
-        gpt::sample(&model, &prompt, args.sample, args.temperature, &mut r);
+    let out = fast_gpt::sample(
+        &model,
+        &prompt,
+        args.sample,
+        args.temperature,
+        &mut r,
+    );
     let sample = format!("{}{}", args.prompt, vocab.decode(&out)?);
     println!("--- sample (τ = {}) ---\n{sample}", args.temperature);
-    if args.no_figures {
+    if !args.figures {
         return Ok(());
     }
     let dir = env!("CARGO_MANIFEST_DIR");
@@ -226,7 +238,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let line = "Shall I compare thee to a summer's day?";
     let line_ids = vocab.encode(line)?;
-    let maps = gpt::attention_maps(&model, &line_ids);
+    let maps = fast_gpt::attention_maps(&model, &line_ids);
     let chars: Vec<String> = line.chars().map(|c| c.to_string()).collect();
     let mut written = Vec::new();
     for (layer, head) in [

@@ -9,6 +9,9 @@
 //!
 //! cargo build --release -p transformer --example transformer_dates
 //! ./target/release/examples/transformer_dates --seed 1 --epochs 5
+//!
+//! Prints the table; `--figures` also writes `transformer-dates.svg` and
+//! `.md` into `book/src/figures`.
 
 use clap::Parser;
 use datasets::dates::{DatePair, DateTask, END, START};
@@ -42,6 +45,10 @@ struct Args {
     /// Adam's learning rate.
     #[arg(long, default_value_t = 2e-3)]
     lr: f64,
+    /// Write the figure and the table into book/src/figures (what
+    /// `cargo course figures` passes); without it, only print.
+    #[arg(long)]
+    figures: bool,
 }
 
 /// The decoder's input (`<START>` and the target but its last id) and
@@ -145,13 +152,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         accs.push((epoch as f64, acc));
     }
     let fig = |n: &str| figure_path(env!("CARGO_MANIFEST_DIR"), n);
-    line_chart(
-        &fig("transformer-dates.svg"),
-        "Encoder-decoder transformer on the dates",
-        ("epoch", "held-out exact match (%)"),
-        &[Series::new("transformer, greedy decoding", accs.clone())],
-        Scale::Linear,
-    )?;
+    if a.figures {
+        line_chart(
+            &fig("transformer-dates.svg"),
+            "Encoder-decoder transformer on the dates",
+            ("epoch", "held-out exact match (%)"),
+            &[Series::new("transformer, greedy decoding", accs.clone())],
+            Scale::Linear,
+        )?;
+    }
     let mut md = String::from(
         "| epoch | training loss (nats per target character) | held-out \
          exact match |\n|---:|---:|---:|\n",
@@ -170,7 +179,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         secs,
         (a.epochs * task.train.len()) as f64 / secs
     );
-    std::fs::write(fig("transformer-dates.md"), &md)?;
+    if a.figures {
+        std::fs::write(fig("transformer-dates.md"), &md)?;
+    }
     print!("{md}");
     Ok(())
 }

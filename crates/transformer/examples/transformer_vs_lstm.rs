@@ -10,7 +10,7 @@
 //! cargo build --release -p transformer --example transformer_vs_lstm
 //! ./target/release/examples/transformer_vs_lstm --seed 1
 //!
-//! Writes `book/src/figures/transformer-vs-lstm-chars.svg` (validation loss
+//! With `--figures`, writes `book/src/figures/transformer-vs-lstm-chars.svg` (validation loss
 //! against training characters), `transformer-vs-lstm-time.svg` (against
 //! CPU seconds of training) and `transformer-vs-lstm.md` (the table and a
 //! sample of each).
@@ -29,11 +29,11 @@ use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::optim::{Adam, Optimizer};
 use foundations::{ParamsExt, clip, ensure_finite, rng};
 use indicatif::{ProgressBar, ProgressStyle};
-use lstm_gru::{FastLstm, FastLstmTrainer, LstmCell};
+use lstm_gru::{FastLstm, FastLstmTrainer, Lstm};
 use nalgebra::DMatrix;
 use rand::Rng as _;
 use std::time::Instant;
-use transformer::{Activation, Config, Gpt, Norm, PositionKind, gpt};
+use transformer::{Activation, Config, Gpt, Norm, PositionKind, fast_gpt};
 use vanilla_rnn_bptt::{Output, RecurrentCell, RecurrentModel};
 
 #[derive(Parser, Debug)]
@@ -65,6 +65,10 @@ struct Args {
     /// The LSTM's Adagrad learning rate (the lstm-gru chapter's).
     #[arg(long, default_value_t = 0.05)]
     lstm_lr: f64,
+    /// Write the figures and the table into book/src/figures (what
+    /// `cargo course figures` passes); without it, only print.
+    #[arg(long)]
+    figures: bool,
 }
 
 /// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
@@ -115,7 +119,7 @@ fn lstm_params(n: usize, v: usize) -> usize {
 /// from the zero state (the fast path's loss; its gradients are unused).
 fn lstm_window_loss(
     fast: &mut FastLstm,
-    model: &RecurrentModel<LstmCell>,
+    model: &RecurrentModel<Lstm>,
     windows: &[Vec<usize>],
 ) -> f64 {
     let n = model.cell.hidden_size();
@@ -134,7 +138,7 @@ fn lstm_window_loss(
 /// one stream, in chunks of `t_max` with the state carried over.
 fn lstm_stream_loss(
     fast: &mut FastLstm,
-    model: &RecurrentModel<LstmCell>,
+    model: &RecurrentModel<Lstm>,
     ids: &[usize],
     t_max: usize,
 ) -> f64 {
@@ -198,7 +202,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let steps = args.chars.div_ceil(per_step);
     let every = (steps / args.points).max(1);
     let mut opt = Adam::new(args.lr);
-    let mut curve = vec![(0.0, 0.0, gpt::loss(&model, &windows))];
+    let mut curve = vec![(0.0, 0.0, fast_gpt::loss(&model, &windows))];
     let (mut cpu, mut running) = (0.0, f64::NAN);
     let pb = bar(steps as u64, "GPT")?;
     for step in 1..=steps {
@@ -209,7 +213,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         let start = cpu_seconds(&clock);
-        let (loss, mut grads) = gpt::loss_and_grads(&model, &batch);
+        let (loss, mut grads) = fast_gpt::loss_and_grads(&model, &batch);
         ensure_finite(loss, step)?;
         clip::clip_global_norm(&mut grads, 1.0);
         opt.step(&mut model, &grads);
@@ -220,7 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             0.98 * running + 0.02 * loss
         };
         if step % every == 0 || step == steps {
-            let val = gpt::loss(&model, &windows);
+            let val = fast_gpt::loss(&model, &windows);
             curve.push(((step * per_step) as f64, cpu, val));
             let msg = format!(
                 "train {running:.3}  validation {val:.3}  {:.0} chars/CPU s",
@@ -232,7 +236,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pb.inc(1);
     }
     pb.finish();
-    let out = gpt::sample(&model, &vocab.encode(prompt)?, 300, 0.8, &mut r);
+    let out =
+        fast_gpt::sample(&model, &vocab.encode(prompt)?, 300, 0.8, &mut r);
     let gpt_run = Run {
         name: format!("tiny GPT (d = {}, h = 4, N = 2, T = {t})", config.d),
         params: model.num_params(),
@@ -248,12 +253,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(100);
     let mut r = rng(args.seed);
     let mut lstm = RecurrentModel::new(
-        LstmCell::new(v, n, &mut r)?,
+        Lstm::new(v, n, &mut r)?,
         Output::new(n, v, &mut r)?,
     )?;
     let chunk = args.lstm_chunk;
-    let mut trainer =
-        FastLstmTrainer::new(&lstm, train.to_vec(), chunk, args.lstm_lr)?;
+    let lstm_config = vanilla_rnn_bptt::TrainConfig {
+        seq_len: chunk,
+        lr: args.lstm_lr,
+        ..vanilla_rnn_bptt::TrainConfig::min_char_rnn()
+    };
+    let mut trainer = FastLstmTrainer::new(&lstm, train.to_vec(), lstm_config)?;
     let mut eval = FastLstm::new(&lstm, t.max(chunk))?;
     let steps = args.chars.div_ceil(chunk);
     let every = (steps / args.points).max(1);
@@ -326,26 +335,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect()
     };
     let dir = env!("CARGO_MANIFEST_DIR");
-    line_chart(
-        &figure_path(dir, "transformer-vs-lstm-chars.svg"),
-        "Sonnets, validation loss by training characters",
-        (
-            "training characters (predicted targets)",
-            "validation loss, nats/char",
-        ),
-        &series(|p| p.0),
-        Scale::Linear,
-    )?;
-    line_chart(
-        &figure_path(dir, "transformer-vs-lstm-time.svg"),
-        "Sonnets, validation loss by training time",
-        (
-            "CPU seconds of training (one thread)",
-            "validation loss, nats/char",
-        ),
-        &series(|p| p.1),
-        Scale::Linear,
-    )?;
+    if args.figures {
+        line_chart(
+            &figure_path(dir, "transformer-vs-lstm-chars.svg"),
+            "Sonnets, validation loss by training characters",
+            (
+                "training characters (predicted targets)",
+                "validation loss, nats/char",
+            ),
+            &series(|p| p.0),
+            Scale::Linear,
+        )?;
+        line_chart(
+            &figure_path(dir, "transformer-vs-lstm-time.svg"),
+            "Sonnets, validation loss by training time",
+            (
+                "CPU seconds of training (one thread)",
+                "validation loss, nats/char",
+            ),
+            &series(|p| p.1),
+            Scale::Linear,
+        )?;
+    }
     // the lowest loss both runs reach
     let target = gpt_run.best().max(lstm_run.best());
     let mut md = format!(
@@ -408,7 +419,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.name, args.seed, r.sample
         );
     }
-    std::fs::write(figure_path(dir, "transformer-vs-lstm.md"), &md)?;
+    if args.figures {
+        std::fs::write(figure_path(dir, "transformer-vs-lstm.md"), &md)?;
+    }
     println!("{md}");
     println!("{:.0} s wall in all", clock.elapsed().as_secs_f64());
     Ok(())

@@ -4,8 +4,19 @@
 //! `d_v x T_k`. The scores and the attention weights are `T_k x T_q`
 //! matrices whose *column* `i` belongs to query `i`, so the softmax runs down
 //! each column: `S = KᵀQ/√d_k`, `A = softmax(S)`, `Y = V A`.
+//!
+//! The math is the attention chapter's (`attention` crate), for `T_q`
+//! queries sharing one set of keys, with a mask. [`forward_reference`] and
+//! [`backward_reference`] are a copy of that chapter's one-query form, kept
+//! here because `attention-backward` is this topic's exercise (a topic is
+//! graded alone); `tests/layers.rs` and `tests/graded.rs` test them equal
+//! to the attention crate's engine (`attention::engine`). The engine
+//! [`forward`] / [`backward`] is the matrix form, whose softmax backward is
+//! the attention crate's [`softmax_backward_columns`].
 //! Book: *Transformers → Scaled dot-product attention*.
 
+use ::attention::Scoring;
+pub use ::attention::engine::softmax_backward_columns;
 use foundations::shape::{Dim, expect_shape};
 use nalgebra::DMatrix;
 
@@ -182,7 +193,7 @@ pub fn forward(
     let func = "attention::forward";
     check(func, q, k, v);
     check_mask(func, mask, q.ncols(), k.ncols());
-    let scale = 1.0 / (q.nrows() as f64).sqrt();
+    let scale = Scoring::ScaledDot.scale(q.nrows());
     // ANCHOR: forward
     let mut a = k.tr_mul(q) * scale; // S = KᵀQ / √d_k
     softmax_columns_in_place(&mut a, mask); // A = softmax(S + M)
@@ -234,22 +245,13 @@ pub fn backward(cache: &AttentionCache, d_y: &DMatrix<f64>) -> AttentionGrads {
         Dim::Is(v.nrows()),
         Dim::Is(q.ncols()),
     );
-    let scale = 1.0 / (q.nrows() as f64).sqrt();
+    let scale = Scoring::ScaledDot.scale(q.nrows());
     // ANCHOR: backward
     let d_v = d_y * a.transpose(); // Y = V A
     let mut d_s = v.tr_mul(d_y); // dA = Vᵀ dY
-    softmax_backward_in_place(&mut d_s, a); // A = softmax(S)
+    softmax_backward_columns(&mut d_s, a); // A = softmax(S)
     let d_q = k * &d_s * scale; // S = KᵀQ / √d_k
     let d_k = q * d_s.transpose() * scale;
     // ANCHOR_END: backward
     AttentionGrads { d_q, d_k, d_v }
-}
-
-/// Turns `dA` into `dS` in place, column by column:
-/// `dS_i = A_i ⊙ (dA_i − A_i·dA_i)`.
-pub fn softmax_backward_in_place(d: &mut DMatrix<f64>, a: &DMatrix<f64>) {
-    for (mut d_col, a_col) in d.column_iter_mut().zip(a.column_iter()) {
-        let dot = d_col.dot(&a_col);
-        d_col.zip_apply(&a_col, |d, a| *d = a * (*d - dot));
-    }
 }

@@ -3,6 +3,7 @@
 //! with `φ` ReLU (the paper) or GELU (GPT). Book: *Transformers → The
 //! layers*.
 
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{DMatrix, Error, Rng, impl_params, init};
 
@@ -143,16 +144,10 @@ impl FeedForward {
             Dim::Any("T"),
         );
         // ANCHOR: forward
-        let mut z = &self.w1 * x;
-        for mut col in z.column_iter_mut() {
-            col += &self.b1; // z = W_1 x + b_1
-        }
+        let z = add_bias(&self.w1 * x, &self.b1); // z = W_1 x + b_1
         let act = self.activation;
         let h = z.map(|z| act.apply(z)); // h = φ(z)
-        let mut y = &self.w2 * &h;
-        for mut col in y.column_iter_mut() {
-            col += &self.b2; // y = W_2 h + b_2
-        }
+        let y = add_bias(&self.w2 * &h, &self.b2); // y = W_2 h + b_2
         // ANCHOR_END: forward
         let cache = FeedForwardCache { x: x.clone(), z, h };
         (y, cache)
@@ -177,14 +172,14 @@ impl FeedForward {
         // ANCHOR: backward
         // y = W_2 h + b_2
         let d_w2 = d_y * cache.h.transpose();
-        let d_b2 = row_sums(d_y);
+        let d_b2 = sum_columns(d_y);
         let mut d_z = self.w2.tr_mul(d_y);
         // h = φ(z)
         let act = self.activation;
         d_z.zip_apply(&cache.z, |dz, z| *dz *= act.derivative(z));
         // z = W_1 x + b_1
         let d_w1 = &d_z * cache.x.transpose();
-        let d_b1 = row_sums(&d_z);
+        let d_b1 = sum_columns(&d_z);
         let d_x = self.w1.tr_mul(&d_z);
         // ANCHOR_END: backward
         let grads = FeedForward {
@@ -196,13 +191,4 @@ impl FeedForward {
         };
         (grads, d_x)
     }
-}
-
-/// `Σ_t m[:, t]` as a column: the gradient of a bias added to every token.
-pub fn row_sums(m: &DMatrix<f64>) -> DMatrix<f64> {
-    let mut s = DMatrix::zeros(m.nrows(), 1);
-    for col in m.column_iter() {
-        s += col;
-    }
-    s
 }

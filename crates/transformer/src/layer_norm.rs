@@ -82,24 +82,26 @@ impl LayerNorm {
         (y, cache)
     }
 
-    /// The classic backward, through `σ²` and `μ` as in the batch-norm paper
-    /// (Ioffe & Szegedy 2015), but over the `d` rows of one token.
+    /// The reference backward (the exercise), the classic way: through `σ²`
+    /// and `μ` as in the batch-norm paper (Ioffe & Szegedy 2015), but over
+    /// the `d` rows of one token. The layers run [`Self::backward`], tested
+    /// equal to this.
     ///
     /// # Panics
     /// When `d_y` is not the shape of the input.
-    pub fn backward(
+    pub fn backward_reference(
         &self,
         cache: &LayerNormCache,
         d_y: &DMatrix<f64>,
     ) -> (LayerNorm, DMatrix<f64>) {
         expect_shape(
-            "layer_norm::backward",
+            "layer_norm::backward_reference",
             "d_y",
             d_y,
             Dim::Is(cache.x.nrows()),
             Dim::Is(cache.x.ncols()),
         );
-        // ANCHOR: backward
+        // ANCHOR: backward_reference
         // BEGIN SOLUTION layer-norm-backward
         let d = cache.x.nrows();
         let n = d as f64;
@@ -136,45 +138,73 @@ impl LayerNorm {
         }
         (grads, d_x)
         // END SOLUTION
-        // ANCHOR_END: backward
+        // ANCHOR_END: backward_reference
     }
-}
 
-/// The engine backward, the compact form of the same gradient:
-/// `dx = (1/σ)(dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂))`, with `dx̂ = γ ⊙ dy`.
-/// Returns `(dγ, dβ)` accumulated into `grads` and `dx`.
-pub fn backward_fast(
-    gamma: &DMatrix<f64>,
-    x_hat: &DMatrix<f64>,
-    inv_std: &[f64],
-    d_y: &DMatrix<f64>,
-    grads: &mut LayerNorm,
-) -> DMatrix<f64> {
-    let d = x_hat.nrows();
-    let n = d as f64;
-    let mut d_x = DMatrix::zeros(d, x_hat.ncols());
-    let g = gamma.as_slice();
-    let (dg, db) = (grads.gamma.as_mut_slice(), grads.beta.as_mut_slice());
-    // ANCHOR: backward_fast
-    for t in 0..x_hat.ncols() {
-        let xh = &x_hat.as_slice()[t * d..(t + 1) * d];
-        let dy = &d_y.as_slice()[t * d..(t + 1) * d];
-        let (mut mean_dxh, mut mean_dxh_xh) = (0.0, 0.0);
-        for k in 0..d {
-            dg[k] += dy[k] * xh[k];
-            db[k] += dy[k];
-            let dxh = dy[k] * g[k];
-            mean_dxh += dxh;
-            mean_dxh_xh += dxh * xh[k];
-        }
-        mean_dxh /= n;
-        mean_dxh_xh /= n;
-        let dx = &mut d_x.as_mut_slice()[t * d..(t + 1) * d];
-        for k in 0..d {
-            let dxh = dy[k] * g[k];
-            dx[k] = inv_std[t] * (dxh - mean_dxh - xh[k] * mean_dxh_xh);
-        }
+    /// The engine backward, the compact form of the same gradient:
+    /// `dx = (1/σ)(dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂))`, with `dx̂ = γ ⊙ dy`;
+    /// what the layers and models run, tested equal to
+    /// [`Self::backward_reference`].
+    ///
+    /// # Panics
+    /// When `d_y` is not the shape of the input.
+    pub fn backward(
+        &self,
+        cache: &LayerNormCache,
+        d_y: &DMatrix<f64>,
+    ) -> (LayerNorm, DMatrix<f64>) {
+        expect_shape(
+            "layer_norm::backward",
+            "d_y",
+            d_y,
+            Dim::Is(cache.x.nrows()),
+            Dim::Is(cache.x.ncols()),
+        );
+        let mut grads = LayerNorm {
+            gamma: DMatrix::zeros(self.gamma.nrows(), 1),
+            beta: DMatrix::zeros(self.gamma.nrows(), 1),
+        };
+        let d_x =
+            self.backward_into(&cache.x_hat, &cache.inv_std, d_y, &mut grads);
+        (grads, d_x)
     }
-    // ANCHOR_END: backward_fast
-    d_x
+
+    /// The body of [`Self::backward`] on `x̂` and `1/σ` alone, adding
+    /// `(dγ, dβ)` into `grads` and returning `dx`: what the fused GPT
+    /// ([`crate::fast_gpt`]) calls with its own caches.
+    pub fn backward_into(
+        &self,
+        x_hat: &DMatrix<f64>,
+        inv_std: &[f64],
+        d_y: &DMatrix<f64>,
+        grads: &mut LayerNorm,
+    ) -> DMatrix<f64> {
+        let d = x_hat.nrows();
+        let n = d as f64;
+        let mut d_x = DMatrix::zeros(d, x_hat.ncols());
+        let g = self.gamma.as_slice();
+        let (dg, db) = (grads.gamma.as_mut_slice(), grads.beta.as_mut_slice());
+        // ANCHOR: backward
+        for t in 0..x_hat.ncols() {
+            let xh = &x_hat.as_slice()[t * d..(t + 1) * d];
+            let dy = &d_y.as_slice()[t * d..(t + 1) * d];
+            let (mut mean_dxh, mut mean_dxh_xh) = (0.0, 0.0);
+            for k in 0..d {
+                dg[k] += dy[k] * xh[k];
+                db[k] += dy[k];
+                let dxh = dy[k] * g[k];
+                mean_dxh += dxh;
+                mean_dxh_xh += dxh * xh[k];
+            }
+            mean_dxh /= n;
+            mean_dxh_xh /= n;
+            let dx = &mut d_x.as_mut_slice()[t * d..(t + 1) * d];
+            for k in 0..d {
+                let dxh = dy[k] * g[k];
+                dx[k] = inv_std[t] * (dxh - mean_dxh - xh[k] * mean_dxh_xh);
+            }
+        }
+        // ANCHOR_END: backward
+        d_x
+    }
 }

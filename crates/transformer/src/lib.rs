@@ -6,22 +6,22 @@
 //! batch. Tokens are **columns**: a sequence is a `d x T` matrix; the
 //! attention weights are `T_k x T_q` with column `i` belonging to query `i`.
 //!
-//! Reference layers (the exercises) are one file each; [`gpt`] is the
+//! Reference layers (the exercises) are one file each; [`fast_gpt`] is the
 //! fused engine that trains the tiny GPT, tested equal to [`model::Gpt`]'s
 //! reference loss. Book: *Transformers*.
 
 pub mod attention;
 pub mod decoder_layer;
 pub mod encoder_layer;
+pub mod fast_gpt;
 pub mod feed_forward;
-pub mod gpt;
 pub mod layer_norm;
 pub mod model;
 pub mod multi_head;
 pub mod positional;
 pub mod serialize;
 
-pub use attention::Mask;
+pub use crate::attention::Mask;
 pub use decoder_layer::DecoderLayer;
 pub use encoder_layer::{EncoderLayer, Norm};
 pub use feed_forward::{Activation, FeedForward};

@@ -1,7 +1,7 @@
 //! Whole models from the layers: a decoder-only language model (the tiny
 //! GPT) and an encoder-decoder transformer. These are the *reference*
 //! models, built from the layer files one call at a time; the fused engine
-//! that trains the GPT fast is `gpt.rs`, tested equal to this.
+//! that trains the GPT fast is `fast_gpt.rs`, tested equal to this.
 //! Book: *Transformers → A tiny GPT*.
 
 use crate::attention::Mask;

@@ -1,5 +1,7 @@
 //! Graded tests: one module per exercise of `exercises/transformer.toml`.
 
+mod common;
+
 use foundations::{DMatrix, Named, assert_gradients, graded_config, init, rng};
 use proptest::prelude::*;
 use transformer::attention::{self, Mask};
@@ -132,6 +134,26 @@ mod attention_backward {
                 prop_assert!((a.d_v - b.d_v).norm() < 1e-10, "dV differs");
             }
         }
+
+        #[test]
+        fn reference_equals_the_attention_chapters_engine(
+            dk in 1usize..5, t_q in 1usize..5, t_k in 1usize..5,
+            seed in 0u64..1000
+        ) {
+            // backward_reference is a copy of the attention chapter's math
+            // (one query at a time), kept here as this topic's exercise
+            let mut r = rng(seed);
+            let q = init::normal(dk, t_q, 1.0, &mut r);
+            let k = init::normal(dk, t_k, 1.0, &mut r);
+            let v = init::normal(dk + 1, t_k, 1.0, &mut r);
+            let d_y = init::normal(dk + 1, t_q, 1.0, &mut r);
+            let (_, c) = attention::forward(&q, &k, &v, Mask::None);
+            let g = attention::backward_reference(&c, &d_y);
+            let [_, d_q, d_k, d_v] = common::by_the_attention_chapter(&q, &k, &v, &d_y);
+            prop_assert!((g.d_q - d_q).norm() < 1e-10, "dQ differs");
+            prop_assert!((g.d_k - d_k).norm() < 1e-10, "dK differs");
+            prop_assert!((g.d_v - d_v).norm() < 1e-10, "dV differs");
+        }
     }
 }
 
@@ -195,8 +217,8 @@ mod layer_norm_backward {
             let x = init::normal(d, t, 2.0, &mut r);
             let probe_r = init::normal(d, t, 1.0, &mut r);
             let (_, cache) = ln.forward(&x);
-            let (g, d_x) = ln.backward(&cache, &probe_r);
-            assert_gradients("LayerNorm::backward", &(ln.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
+            let (g, d_x) = ln.backward_reference(&cache, &probe_r);
+            assert_gradients("LayerNorm::backward_reference", &(ln.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
                 probe(&p.0.forward(&p.1.1).0, &probe_r)
             });
         }
@@ -211,9 +233,8 @@ mod layer_norm_backward {
             let x = init::normal(d, t, 2.0, &mut r);
             let d_y = init::normal(d, t, 1.0, &mut r);
             let (_, c) = ln.forward(&x);
-            let (g, d_x) = ln.backward(&c, &d_y);
-            let mut g2 = LayerNorm { gamma: DMatrix::zeros(d, 1), beta: DMatrix::zeros(d, 1) };
-            let d_x2 = transformer::layer_norm::backward_fast(&ln.gamma, &c.x_hat, &c.inv_std, &d_y, &mut g2);
+            let (g, d_x) = ln.backward_reference(&c, &d_y);
+            let (g2, d_x2) = ln.backward(&c, &d_y);
             prop_assert!((d_x - d_x2).norm() < 1e-10, "dx differs");
             prop_assert!((g.gamma - g2.gamma).norm() < 1e-10, "dγ differs");
             prop_assert!((g.beta - g2.beta).norm() < 1e-10, "dβ differs");
@@ -227,7 +248,8 @@ mod layer_norm_backward {
         let ln = LayerNorm::new(5).unwrap();
         let x = init::normal(5, 3, 1.0, &mut r);
         let (_, cache) = ln.forward(&x);
-        let (_, d_x) = ln.backward(&cache, &init::normal(5, 3, 1.0, &mut r));
+        let (_, d_x) =
+            ln.backward_reference(&cache, &init::normal(5, 3, 1.0, &mut r));
         for col in d_x.column_iter() {
             assert!(
                 col.sum().abs() < 1e-10,

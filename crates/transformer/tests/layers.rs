@@ -1,6 +1,8 @@
 //! Property tests, the layers that are not exercises, end-to-end gradient
 //! checks of whole models, the engine against the reference, bad input.
 
+mod common;
+
 use foundations::{
     DMatrix, Named, ParamsExt, assert_gradients, graded_config, init, rng,
 };
@@ -8,7 +10,7 @@ use proptest::prelude::*;
 use transformer::attention::{self, Mask};
 use transformer::{
     Activation, Config, EncoderDecoder, EncoderLayer, FeedForward, Gpt,
-    LayerNorm, MultiHeadAttention, Norm, PositionKind, Positional, gpt,
+    LayerNorm, MultiHeadAttention, Norm, PositionKind, Positional, fast_gpt,
     serialize,
 };
 
@@ -103,7 +105,7 @@ proptest! {
         for id in ids2.iter_mut().skip(cut + 1) {
             *id = (*id + 1) % 5;
         }
-        let (a, b) = (gpt::logits(&m, &ids), gpt::logits(&m, &ids2));
+        let (a, b) = (fast_gpt::logits(&m, &ids), fast_gpt::logits(&m, &ids2));
         for i in 0..=cut {
             prop_assert!((a.column(i) - b.column(i)).norm() < 1e-12);
         }
@@ -123,6 +125,47 @@ proptest! {
         let (single, _) = attention::forward(
             &(&mha.w_q * &x), &(&mha.w_k * &x), &(&mha.w_v * &x), Mask::Causal);
         prop_assert!((y - &mha.w_o * single).norm() < 1e-12);
+    }
+
+    #[test]
+    fn attention_equals_the_attention_chapters_engine(
+        dk in 1usize..5, t_q in 1usize..5, t_k in 1usize..5,
+        seed in 0u64..1000
+    ) {
+        // the transformer's engine and its reference forward compute the
+        // attention crate's math for T_q queries sharing one set of keys
+        let mut r = rng(seed);
+        let q = init::normal(dk, t_q, 1.0, &mut r);
+        let k = init::normal(dk, t_k, 1.0, &mut r);
+        let v = init::normal(dk + 1, t_k, 1.0, &mut r);
+        let d_y = init::normal(dk + 1, t_q, 1.0, &mut r);
+        let [y, d_q, d_k, d_v] = common::by_the_attention_chapter(&q, &k, &v, &d_y);
+        let (y_ref, _) = attention::forward_reference(&q, &k, &v, Mask::None);
+        let (y_eng, c) = attention::forward(&q, &k, &v, Mask::None);
+        let g = attention::backward(&c, &d_y);
+        prop_assert!((y_ref - &y).norm() < 1e-12, "forward_reference differs");
+        prop_assert!((y_eng - &y).norm() < 1e-12, "forward differs");
+        prop_assert!((g.d_q - d_q).norm() < 1e-10, "dQ differs");
+        prop_assert!((g.d_k - d_k).norm() < 1e-10, "dK differs");
+        prop_assert!((g.d_v - d_v).norm() < 1e-10, "dV differs");
+    }
+
+    #[test]
+    fn layer_norm_engine_matches_numeric_gradient(
+        d in 2usize..9, t in 1usize..6, seed in 0u64..1000
+    ) {
+        // the engine backward runs in every layer, so the model tests
+        // below do not need the layer-norm-backward exercise
+        let mut r = rng(seed);
+        let mut ln = LayerNorm::new(d).unwrap();
+        ln.gamma = init::normal(d, 1, 1.0, &mut r);
+        let x = init::normal(d, t, 2.0, &mut r);
+        let probe_r = init::normal(d, t, 1.0, &mut r);
+        let (_, cache) = ln.forward(&x);
+        let (g, d_x) = ln.backward(&cache, &probe_r);
+        assert_gradients("LayerNorm::backward", &(ln.clone(), Named("x", x)), &(g, Named("x", d_x)), |p| {
+            probe(&p.0.forward(&p.1.1).0, &probe_r)
+        });
     }
 
     #[test]
@@ -170,7 +213,7 @@ proptest! {
             .map(|s| (0..=t).map(|i| (i * 7 + s * 3 + seed as usize) % 5).collect())
             .collect();
         let (l1, g1) = m.loss_reference(&batch);
-        let (l2, g2) = gpt::loss_and_grads(&m, &batch);
+        let (l2, g2) = fast_gpt::loss_and_grads(&m, &batch);
         prop_assert!((l1 - l2).abs() < 1e-12 * l1.abs().max(1.0));
         let (f1, f2) = (g1.to_flat(), g2.to_flat());
         prop_assert_eq!(f1.len(), f2.len());
@@ -236,8 +279,8 @@ fn a_sample_from_the_saved_model_equals_one_from_the_model() {
     let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Gelu);
     let m = Gpt::new(c, &mut rng(2)).unwrap();
     let back = serialize::from_json(&serialize::to_json(&m)).unwrap();
-    let a = gpt::sample(&m, &[1, 2], 20, 0.8, &mut rng(9));
-    let b = gpt::sample(&back, &[1, 2], 20, 0.8, &mut rng(9));
+    let a = fast_gpt::sample(&m, &[1, 2], 20, 0.8, &mut rng(9));
+    let b = fast_gpt::sample(&back, &[1, 2], 20, 0.8, &mut rng(9));
     assert_eq!(a.len(), 20);
     assert!(a.iter().all(|&id| id < 5), "{a:?}");
     assert_eq!(a, b, "the loaded model samples other characters");
@@ -258,12 +301,12 @@ fn zero_layers_or_vocabulary_is_a_config_error() {
 
 #[test]
 #[should_panic(
-    expected = "gpt::loss_and_grads: every sequence needs the same length ≥ 2 (T + 1 ids), got 4 and 3"
+    expected = "fast_gpt::loss_and_grads: every sequence needs the same length ≥ 2 (T + 1 ids), got 4 and 3"
 )]
 fn sequences_of_different_lengths_are_named() {
     let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
     let m = Gpt::new(c, &mut rng(0)).unwrap();
-    gpt::loss_and_grads(&m, &[vec![0, 1, 2, 3], vec![0, 1, 2]]);
+    fast_gpt::loss_and_grads(&m, &[vec![0, 1, 2, 3], vec![0, 1, 2]]);
 }
 
 #[test]
@@ -311,12 +354,12 @@ fn width_not_divisible_by_heads_is_a_config_error() {
 
 #[test]
 #[should_panic(
-    expected = "gpt::loss_and_grads: a sequence of 7 tokens is longer than the positional table of 6 positions"
+    expected = "fast_gpt::loss_and_grads: a sequence of 7 tokens is longer than the positional table of 6 positions"
 )]
 fn a_sequence_longer_than_the_table_is_named() {
     let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
     let m = Gpt::new(c, &mut rng(0)).unwrap();
-    gpt::loss_and_grads(&m, &[vec![0; 8]]);
+    fast_gpt::loss_and_grads(&m, &[vec![0; 8]]);
 }
 
 #[test]
@@ -351,10 +394,15 @@ fn causal_mask_with_different_lengths_is_named() {
 }
 
 #[test]
-#[should_panic(expected = "gpt::loss_and_grads: token id 9 is out of range")]
+#[should_panic(
+    expected = "fast_gpt::loss_and_grads: token id 9 is out of range"
+)]
 fn unknown_token_is_named() {
     let c = config(Norm::Pre, PositionKind::Sinusoidal, Activation::Relu);
-    gpt::loss_and_grads(&Gpt::new(c, &mut rng(0)).unwrap(), &[vec![0, 9, 1]]);
+    fast_gpt::loss_and_grads(
+        &Gpt::new(c, &mut rng(0)).unwrap(),
+        &[vec![0, 9, 1]],
+    );
 }
 
 /// Sizes above nalgebra's small-matrix threshold (5), where the engine's
@@ -377,7 +425,7 @@ fn engine_equals_the_reference_above_the_small_size_threshold() {
         .map(|s| (0..9).map(|i| (i * 5 + s * 2) % 9).collect())
         .collect();
     let (l1, g1) = m.loss_reference(&batch);
-    let (l2, g2) = gpt::loss_and_grads(&m, &batch);
+    let (l2, g2) = fast_gpt::loss_and_grads(&m, &batch);
     assert!((l1 - l2).abs() < 1e-12, "{l1} vs {l2}");
     for (k, (a, e)) in g1.to_flat().iter().zip(&g2.to_flat()).enumerate() {
         assert!((a - e).abs() < 1e-10, "gradient entry {k}: {a} vs {e}");

@@ -1,18 +1,25 @@
-//! The engine: the tiny GPT's forward and backward, fused for speed. Not an
-//! exercise: the same numbers as [`Gpt::loss_reference`] (tested equal),
-//! computed on all `B·T` tokens of a batch at once, with `W_Q`, `W_K`, `W_V`
-//! stacked into one `3d x d` product, the softmax and the cross-entropy
-//! fused in place, and layer norm's compact backward. Pre-norm blocks only
-//! (what GPT-2 uses). Book: *Transformers → A tiny GPT → Speed*.
+//! The speed path: the tiny GPT's whole training step (forward, loss and
+//! backward) fused for speed. Not an exercise: a fused copy of the layers'
+//! engines ([`crate::attention::forward`] / [`crate::attention::backward`]
+//! per head, [`LayerNorm::forward`], the feed-forward network) that gives the
+//! same numbers as [`Gpt::loss_reference`], tested equal in
+//! `tests/layers.rs` (`engine_equals_the_reference_gpt`,
+//! `engine_equals_the_reference_above_the_small_size_threshold`). It works
+//! on all `B·T` tokens of a batch at once, with `W_Q`, `W_K`, `W_V` stacked
+//! into one `3d x d` product, the softmax and the cross-entropy fused in
+//! place; layer norm's backward is the engine's
+//! ([`LayerNorm::backward_into`]) and the softmax backward the attention
+//! crate's. Pre-norm blocks only (what GPT-2 uses). Book: *Transformers → A
+//! tiny GPT → Speed*.
 
 use crate::attention::{
-    Mask, softmax_backward_in_place, softmax_columns_in_place,
+    Mask, softmax_backward_columns, softmax_columns_in_place,
 };
 use crate::encoder_layer::{EncoderLayer, Norm};
-use crate::feed_forward::row_sums;
-use crate::layer_norm::{EPS, LayerNorm, backward_fast};
+use crate::layer_norm::{EPS, LayerNorm};
 use crate::model::Gpt;
 use crate::positional::Positional;
+use foundations::ops::sum_columns;
 use foundations::softmax::{Reduction, cross_entropy, softmax_columns};
 use foundations::{DMatrix, ParamsExt, Rng};
 use nalgebra::{Dyn, Matrix, MatrixView, Storage, StorageMut};
@@ -23,7 +30,8 @@ struct Ln {
     inv_std: Vec<f64>,
 }
 
-/// `y = γ ⊙ x̂ + β` per column, and what backward needs.
+/// `y = γ ⊙ x̂ + β` per column, and what backward needs: a fused copy of
+/// [`LayerNorm::forward`] that keeps only `x̂` and `1/σ`.
 fn ln_forward(ln: &LayerNorm, x: &DMatrix<f64>) -> (DMatrix<f64>, Ln) {
     let d = x.nrows();
     let mut x_hat = x.clone();
@@ -215,20 +223,16 @@ fn block_backward(
     let scale = 1.0 / (dk as f64).sqrt();
     // y = z + W_2 φ(W_1 n₂ + b_1) + b_2
     mm(&mut g.ffn.w2, 1.0, d_y, &tr(&c.h_ff), 1.0);
-    g.ffn.b2 += row_sums(d_y);
+    g.ffn.b2 += sum_columns(d_y);
     let mut d_z_ff = mul(&tr(&blk.ffn.w2), d_y);
     d_z_ff.component_mul_assign(&c.d_phi);
     mm(&mut g.ffn.w1, 1.0, &d_z_ff, &tr(&c.n2), 1.0);
-    g.ffn.b1 += row_sums(&d_z_ff);
+    g.ffn.b1 += sum_columns(&d_z_ff);
     let d_n2 = mul(&tr(&blk.ffn.w1), &d_z_ff);
     // n₂ = LN₂(z)
-    let mut d_z = backward_fast(
-        &blk.ln2.gamma,
-        &c.ln2.x_hat,
-        &c.ln2.inv_std,
-        &d_n2,
-        &mut g.ln2,
-    );
+    let mut d_z =
+        blk.ln2
+            .backward_into(&c.ln2.x_hat, &c.ln2.inv_std, &d_n2, &mut g.ln2);
     d_z += d_y;
     // z = x + W_O concat
     mm(&mut g.attn.w_o, 1.0, &d_z, &tr(&c.concat), 1.0);
@@ -246,7 +250,7 @@ fn block_backward(
             let mut d_v = d_qkv.view_mut((2 * d + m * dk, s * t), (dk, t));
             mm(&mut d_v, 1.0, &d_yh, &tr(a), 0.0);
             mm(&mut d_s, 1.0, &v_t, &d_yh, 0.0);
-            softmax_backward_in_place(&mut d_s, a); // A = softmax(S)
+            softmax_backward_columns(&mut d_s, a); // A = softmax(S)
             // S = KᵀQ/√d_k
             let mut d_q = d_qkv.view_mut((m * dk, s * t), (dk, t));
             mm(&mut d_q, scale, &k, &d_s, 0.0);
@@ -262,13 +266,9 @@ fn block_backward(
     let w_qkv = stacked_qkv(blk);
     let d_n1 = mul(&tr(&w_qkv), &d_qkv);
     // n₁ = LN₁(x)
-    let mut d_x = backward_fast(
-        &blk.ln1.gamma,
-        &c.ln1.x_hat,
-        &c.ln1.inv_std,
-        &d_n1,
-        &mut g.ln1,
-    );
+    let mut d_x =
+        blk.ln1
+            .backward_into(&c.ln1.x_hat, &c.ln1.inv_std, &d_n1, &mut g.ln1);
     d_x += d_z;
     d_x
 }
@@ -329,7 +329,7 @@ fn check_sequence(model: &Gpt, func: &str, ids: &[usize]) -> usize {
 /// an unknown id.
 pub fn logits(model: &Gpt, ids: &[usize]) -> DMatrix<f64> {
     check_engine(model);
-    let t = check_sequence(model, "gpt::logits", ids);
+    let t = check_sequence(model, "fast_gpt::logits", ids);
     let (h, _) = forward_all(model, &[ids], t);
     let (z, _) = ln_forward(&model.ln_f, &h);
     &model.w_out * z
@@ -342,7 +342,7 @@ pub fn logits(model: &Gpt, ids: &[usize]) -> DMatrix<f64> {
 /// As [`logits`].
 pub fn attention_maps(model: &Gpt, ids: &[usize]) -> Vec<Vec<DMatrix<f64>>> {
     check_engine(model);
-    let t = check_sequence(model, "gpt::attention_maps", ids);
+    let t = check_sequence(model, "fast_gpt::attention_maps", ids);
     let (_, caches) = forward_all(model, &[ids], t);
     caches
         .into_iter()
@@ -356,7 +356,7 @@ pub fn attention_maps(model: &Gpt, ids: &[usize]) -> Vec<Vec<DMatrix<f64>>> {
 /// As [`Gpt::check_batch`].
 pub fn loss(model: &Gpt, batch: &[Vec<usize>]) -> f64 {
     check_engine(model);
-    let t = model.check_batch("gpt::loss", batch);
+    let t = model.check_batch("fast_gpt::loss", batch);
     let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
     let (h, _) = forward_all(model, &inputs, t);
     let (z, _) = ln_forward(&model.ln_f, &h);
@@ -378,8 +378,11 @@ pub fn sample(
     temperature: f64,
     rng: &mut Rng,
 ) -> Vec<usize> {
-    assert!(!prompt.is_empty(), "gpt::sample: the prompt is empty");
-    assert!(temperature > 0.0, "gpt::sample: temperature must be > 0");
+    assert!(!prompt.is_empty(), "fast_gpt::sample: the prompt is empty");
+    assert!(
+        temperature > 0.0,
+        "fast_gpt::sample: temperature must be > 0"
+    );
     let mut ids = prompt.to_vec();
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -415,7 +418,7 @@ pub fn sample(
 /// As [`Gpt::check_batch`], and on post-norm blocks.
 pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
     check_engine(model);
-    let t = model.check_batch("gpt::loss_and_grads", batch);
+    let t = model.check_batch("fast_gpt::loss_and_grads", batch);
     let seqs = batch.len();
     let n = (seqs * t) as f64;
     let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
@@ -442,13 +445,10 @@ pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
     let mut g = model.zeros_like();
     g.w_out = mul(&d_logits, &tr(&z));
     let d_z = mul(&tr(&model.w_out), &d_logits);
-    let mut d_h = backward_fast(
-        &model.ln_f.gamma,
-        &lnf.x_hat,
-        &lnf.inv_std,
-        &d_z,
-        &mut g.ln_f,
-    );
+    let mut d_h =
+        model
+            .ln_f
+            .backward_into(&lnf.x_hat, &lnf.inv_std, &d_z, &mut g.ln_f);
     for (i, blk) in model.blocks.iter().enumerate().rev() {
         d_h = block_backward(blk, &caches[i], &d_h, seqs, t, &mut g.blocks[i]);
     }
