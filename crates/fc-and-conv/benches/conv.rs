@@ -1,4 +1,4 @@
-//! Convolution forward + backward, naive loops vs im2col, on 8 images of
+//! Convolution forward + backward, reference loops vs im2col, on 8 images of
 //! 3x32x32 with 16 filters of 5x5 (stride 1, no padding: 16x28x28 out).
 //!
 //! `cargo bench -p fc-and-conv --bench conv`; the GFLOP/s of each path is
@@ -38,10 +38,10 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("conv_8x3x32x32_k16_f5");
     group.throughput(Throughput::Elements(flops(&conv, x.len())));
     group.sample_size(20);
-    group.bench_function("naive", |b| {
+    group.bench_function("reference", |b| {
         b.iter(|| {
-            let (y, cache) = conv.forward_naive(black_box(&x));
-            let grads = conv.backward_naive(&cache, black_box(&d_out));
+            let (y, cache) = conv.forward_reference(black_box(&x));
+            let grads = conv.backward_reference(&cache, black_box(&d_out));
             black_box((y, grads))
         })
     });

@@ -4,8 +4,10 @@
 //! (before and after ReLU) below it.
 //!
 //! `cargo run --release -p fc-and-conv --example activation_maps -- --index 0`
-//! writes `book/src/figures/fc-and-conv-activation-maps.svg`.
+//! prints each map's range; with `--figures` it also draws
+//! `book/src/figures/fc-and-conv-activation-maps.svg`.
 
+use clap::Parser;
 use datasets::Digits;
 use fc_and_conv::{Conv, ConvParams, Padding, Relu, Shape, Volume};
 use foundations::DMatrix;
@@ -13,6 +15,16 @@ use foundations::figures::figure_path;
 use plotters::prelude::*;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Which digit of the bundled data to convolve.
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+    /// Draw the SVG into book/src/figures.
+    #[arg(long)]
+    figures: bool,
+}
 
 /// Sobel-style 3x3 edge filters (Sobel & Feldman 1968), named for the edge
 /// they respond to.
@@ -80,11 +92,8 @@ fn draw_matrix(
 }
 
 fn main() -> Res<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let index = match args.iter().position(|a| a == "--index") {
-        Some(i) => args.get(i + 1).ok_or("--index needs a number")?.parse()?,
-        None => 0,
-    };
+    let args = Args::parse();
+    let index = args.index;
     let digits = Digits::load()?;
     let digit = digits.images.get(index).ok_or("no such image")?;
     let image = Volume::from_image(&digit.pixels); // 1 x 8 x 8
@@ -99,23 +108,47 @@ fn main() -> Res<()> {
     assert_eq!(conv.output_shape(), Shape::new(4, 8, 8));
     let (maps, _) = conv.forward(std::slice::from_ref(&image));
     let (rectified, _) = Relu.forward_volumes(&maps);
-    let scale = maps[0].as_matrix().amax().max(1e-12);
+    for k in 0..4 {
+        let m = maps[0].slice(k);
+        println!(
+            "filter {k} ({}): min {:.3}, max {:.3}",
+            named[k].0,
+            m.min(),
+            m.max()
+        );
+    }
+    if args.figures {
+        let title = format!(
+            "Digit #{index} (label {}) and four 3x3 edge filters, stride 1, SAME padding",
+            digit.label
+        );
+        let path = figure_path(
+            env!("CARGO_MANIFEST_DIR"),
+            "fc-and-conv-activation-maps.svg",
+        );
+        draw(&path, &title, &digit.pixels, &named, &maps, &rectified)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
 
+/// The digit, the filters, their maps and the maps after ReLU, as one SVG.
+fn draw(
+    path: &std::path::Path,
+    title: &str,
+    pixels: &DMatrix<f64>,
+    named: &[(&str, DMatrix<f64>)],
+    maps: &[Volume],
+    rectified: &[Volume],
+) -> Res<()> {
+    let scale = maps[0].as_matrix().amax().max(1e-12);
     let (cell, gap, panel) = (18, 36, 8 * 18);
     let width = 40 + 5 * (panel + gap);
     let height = 3 * (panel + 60) + 40;
-    let path = figure_path(
-        env!("CARGO_MANIFEST_DIR"),
-        "fc-and-conv-activation-maps.svg",
-    );
-    let root = SVGBackend::new(&path, (width as u32, height as u32))
+    let root = SVGBackend::new(path, (width as u32, height as u32))
         .into_drawing_area();
     root.fill(&WHITE)?;
     let font = ("sans-serif", 14).into_font();
-    let title = format!(
-        "Digit #{index} (label {}) and four 3x3 edge filters, stride 1, SAME padding",
-        digit.label
-    );
     root.draw(&Text::new(title, (20, 8), ("sans-serif", 16).into_font()))?;
     let col_x = |c: i32| 20 + c * (panel + gap);
     let row_y = |r: i32| 50 + r * (panel + 60);
@@ -125,7 +158,7 @@ fn main() -> Res<()> {
         (col_x(0), row_y(0) - 18),
         font.clone(),
     ))?;
-    draw_matrix(&root, &digit.pixels, (col_x(0), row_y(0)), cell, grey)?;
+    draw_matrix(&root, pixels, (col_x(0), row_y(0)), cell, grey)?;
     root.draw(&Text::new(
         "activation map",
         (col_x(0), row_y(1) + 50),
@@ -163,15 +196,5 @@ fn main() -> Res<()> {
         font,
     ))?;
     root.present()?;
-    for k in 0..4 {
-        let m = maps[0].slice(k);
-        println!(
-            "filter {k} ({}): min {:.3}, max {:.3}",
-            named[k].0,
-            m.min(),
-            m.max()
-        );
-    }
-    println!("wrote {}", path.display());
     Ok(())
 }

@@ -3,16 +3,26 @@
 //! three 3x3 stride-2 SAME convolutions with 100, 200 and 400 maps on a
 //! 200x300x3 image, against one fully connected layer of 100 neurons.
 //!
-//! `cargo run --release -p fc-and-conv --example quiz` writes the table
-//! `book/src/figures/fc-and-conv-quiz.md`, and the error a convolution that
-//! does not tile gives to `book/src/figures/fc-and-conv-tiling-error.txt`.
+//! `cargo run --release -p fc-and-conv --example quiz` prints the table and
+//! the error a convolution that does not tile gives; with `--figures` it
+//! writes them to `book/src/figures/fc-and-conv-quiz.md` and
+//! `book/src/figures/fc-and-conv-tiling-error.txt`.
 
+use clap::Parser;
 use fc_and_conv::{Affine, Conv, Padding, Shape};
 use foundations::ParamsExt;
 use foundations::figures::figure_path;
 use std::fmt::Write as _;
 
+#[derive(Debug, Parser)]
+struct Args {
+    /// Write the table and the error into book/src/figures.
+    #[arg(long)]
+    figures: bool,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
     let mut rng = foundations::rng(0);
     let input = Shape::new(3, 200, 300);
     let mut table = String::from(
@@ -49,13 +59,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let err = Conv::new(Shape::new(1, 7, 7), 1, 3, 3, Padding::VALID, &mut rng)
         .expect_err("N = 7, F = 3, S = 3 must not tile");
     let text = format!("{err}\n");
-    let path =
-        figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-tiling-error.txt");
-    std::fs::write(&path, &text)?;
     print!("{text}");
-    let path = figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-quiz.md");
-    std::fs::write(&path, &table)?;
     print!("{table}");
-    println!("wrote {}", path.display());
+    if args.figures {
+        for (name, contents) in [
+            ("fc-and-conv-tiling-error.txt", &text),
+            ("fc-and-conv-quiz.md", &table),
+        ] {
+            let path = figure_path(env!("CARGO_MANIFEST_DIR"), name);
+            std::fs::write(&path, contents)?;
+            println!("wrote {}", path.display());
+        }
+    }
     Ok(())
 }

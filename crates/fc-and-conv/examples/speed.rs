@@ -1,16 +1,24 @@
-//! Convolution forward + backward, naive loops vs im2col, on the benchmark's
-//! case (8 images of 3x32x32, 16 filters of 5x5, stride 1, no padding):
+//! Convolution forward + backward, reference loops vs im2col, on the
+//! benchmark's case (8 images of 3x32x32, 16 filters of 5x5, stride 1, no padding):
 //! median wall-clock times and GFLOP/s, written as a table.
 //!
-//! `cargo run --release -p fc-and-conv --example speed` writes
-//! `book/src/figures/fc-and-conv-speed.md` (the criterion benchmark,
-//! `cargo bench -p fc-and-conv --bench conv`, measures the same thing more
-//! carefully).
+//! `cargo run --release -p fc-and-conv --example speed` prints the table;
+//! with `--figures` it writes it to `book/src/figures/fc-and-conv-speed.md`
+//! (the criterion benchmark, `cargo bench -p fc-and-conv --bench conv`,
+//! measures the same thing more carefully).
 
+use clap::Parser;
 use fc_and_conv::{Conv, Padding, Shape, Volume};
 use foundations::figures::figure_path;
 use std::hint::black_box;
 use std::time::Instant;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Write the table into book/src/figures.
+    #[arg(long)]
+    figures: bool,
+}
 
 fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
     f(); // warm up
@@ -26,6 +34,7 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
     let mut rng = foundations::rng(1);
     let input = Shape::new(3, 32, 32);
     let conv = Conv::new(input, 16, 5, 1, Padding::VALID, &mut rng)?;
@@ -47,9 +56,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let window = input.depth * conv.size() * conv.size();
     let flops = (2 * 3 * x.len() * conv.output_shape().len() * window) as f64;
 
-    let naive = median_ms(5, || {
-        let (y, cache) = conv.forward_naive(black_box(&x));
-        black_box((y, conv.backward_naive(&cache, &d_out)));
+    let reference = median_ms(5, || {
+        let (y, cache) = conv.forward_reference(black_box(&x));
+        black_box((y, conv.backward_reference(&cache, &d_out)));
     });
     let fast = median_ms(21, || {
         let (y, cache) = conv.forward(black_box(&x));
@@ -59,20 +68,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table = format!(
         "| forward + backward, B = 8, 3x32x32, K = 16, F = 5 | time (median) \
          | GFLOP/s |\n|---|---:|---:|\n\
-         | naive loops | {naive:.1} ms | {:.2} |\n\
+         | reference loops | {reference:.1} ms | {:.2} |\n\
          | im2col + matrix products | {fast:.1} ms | {:.2} |\n\
          | speed-up | {:.1}x | |\n",
-        gflops(naive),
+        gflops(reference),
         gflops(fast),
-        naive / fast,
+        reference / fast,
     );
-    let path = figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-speed.md");
-    std::fs::write(&path, &table)?;
     print!("{table}");
-    println!(
-        "({:.1} MFLOP per pass; wrote {})",
-        flops / 1e6,
-        path.display()
-    );
+    println!("({:.1} MFLOP per pass)", flops / 1e6);
+    if args.figures {
+        let path =
+            figure_path(env!("CARGO_MANIFEST_DIR"), "fc-and-conv-speed.md");
+        std::fs::write(&path, &table)?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }

@@ -5,13 +5,14 @@
 //! The slide's example: a 32x32x3 image flattened to 3072 numbers, `W` of
 //! 10x3072, ten scores.
 //!
-//! [`Affine::forward_naive`] / [`Affine::backward_naive`] are the sums of
-//! the slide written as loops (the reference, the exercises);
+//! [`Affine::forward_reference`] / [`Affine::backward_reference`] are the
+//! sums of the slide written as loops (the reference, the exercises);
 //! [`Affine::forward`] / [`Affine::backward`] are the engine (matrix
 //! products), tested equal to them.
 //!
 //! Book: *Fully connected and convolution layers → The affine layer*.
 
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{DMatrix, Error, Rng, impl_params};
 
@@ -117,10 +118,7 @@ impl Affine {
     // ANCHOR: forward
     pub fn forward(&self, x: &DMatrix<f64>) -> (DMatrix<f64>, AffineCache) {
         self.check_x("affine::forward", x);
-        let mut y = &self.params.w * x;
-        for mut column in y.column_iter_mut() {
-            column += &self.params.b;
-        }
+        let y = add_bias(&self.params.w * x, &self.params.b);
         (y, AffineCache { x: x.clone() })
     }
     // ANCHOR_END: forward
@@ -138,11 +136,7 @@ impl Affine {
         self.check_dy("affine::backward", cache, d_y);
         // forward: Y = W X + b 1ᵀ
         let w = d_y * cache.x.transpose();
-        let b = DMatrix::from_column_slice(
-            d_y.nrows(),
-            1,
-            d_y.column_sum().as_slice(),
-        );
+        let b = sum_columns(d_y);
         let d_x = self.params.w.transpose() * d_y;
         (AffineParams { w, b }, d_x)
     }
@@ -153,12 +147,12 @@ impl Affine {
     ///
     /// # Panics
     /// When `x` is not `n_in x B`.
-    pub fn forward_naive(
+    pub fn forward_reference(
         &self,
         x: &DMatrix<f64>,
     ) -> (DMatrix<f64>, AffineCache) {
-        self.check_x("affine::forward_naive", x);
-        // ANCHOR: forward_naive
+        self.check_x("affine::forward_reference", x);
+        // ANCHOR: forward_reference
         // BEGIN SOLUTION affine-forward
         let (w, b) = (&self.params.w, &self.params.b);
         let mut y = DMatrix::zeros(self.n_out(), x.ncols());
@@ -173,7 +167,7 @@ impl Affine {
         }
         (y, AffineCache { x: x.clone() })
         // END SOLUTION
-        // ANCHOR_END: forward_naive
+        // ANCHOR_END: forward_reference
     }
 
     /// The reference backward, entry by entry:
@@ -182,13 +176,13 @@ impl Affine {
     ///
     /// # Panics
     /// When `d_y` is not `n_out x B`.
-    pub fn backward_naive(
+    pub fn backward_reference(
         &self,
         cache: &AffineCache,
         d_y: &DMatrix<f64>,
     ) -> (AffineParams, DMatrix<f64>) {
-        self.check_dy("affine::backward_naive", cache, d_y);
-        // ANCHOR: backward_naive
+        self.check_dy("affine::backward_reference", cache, d_y);
+        // ANCHOR: backward_reference
         // BEGIN SOLUTION affine-backward
         let (x, w) = (&cache.x, &self.params.w);
         let mut d_w = DMatrix::zeros(self.n_out(), self.n_in());
@@ -207,6 +201,6 @@ impl Affine {
         }
         (AffineParams { w: d_w, b: d_b }, d_x)
         // END SOLUTION
-        // ANCHOR_END: backward_naive
+        // ANCHOR_END: backward_reference
     }
 }

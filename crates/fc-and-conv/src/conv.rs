@@ -7,16 +7,18 @@
 //! $$y_b[k, i', j'] = b_k + \sum_{d,u,v} w_k[d,u,v]\,
 //! x_b[d,\ i'S + u - P,\ j'S + v - P]$$
 //!
-//! Two implementations: [`Conv::forward_naive`] / [`Conv::backward_naive`]
-//! are the loops of the slide (the reference, and the exercises);
-//! [`Conv::forward`] / [`Conv::backward`] are the engine (im2col and one
-//! matrix product), tested equal to the loops. Later crates use the engine.
+//! Two implementations: [`Conv::forward_reference`] /
+//! [`Conv::backward_reference`] are the loops of the slide (the reference,
+//! and the exercises); [`Conv::forward`] / [`Conv::backward`] are the engine
+//! (im2col and one matrix product), tested equal to the loops. Later crates
+//! use the engine.
 //!
 //! Book: *Fully connected and convolution layers → The convolution layer*.
 
 use crate::geometry::{Axis, Padding};
 use crate::im2col::{col2im, im2col};
 use crate::volume::{Shape, Volume, expect_same_batch, expect_volumes};
+use foundations::ops::{add_bias, sum_columns};
 use foundations::{DMatrix, Error, ParamsExt, Rng, impl_params};
 
 /// The parameters of a convolution: `K` filters, each an `F x F x depth`
@@ -63,7 +65,7 @@ impl foundations::Params for Conv {
     }
 }
 
-/// What [`Conv::backward_naive`] needs: the input.
+/// What [`Conv::backward_reference`] needs: the input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConvCache {
     /// The input batch.
@@ -226,10 +228,8 @@ impl Conv {
     pub fn forward(&self, x: &[Volume]) -> (Vec<Volume>, Im2colCache) {
         expect_volumes("conv::forward", "x", x, self.input);
         let x_cols = im2col(x, &self.rows, &self.cols);
-        let mut y = self.params.filter_matrix() * &x_cols; // K x (B·H'·W')
-        for mut column in y.column_iter_mut() {
-            column += &self.params.b;
-        }
+        // K x (B·H'·W')
+        let y = add_bias(self.params.filter_matrix() * &x_cols, &self.params.b);
         let per_image = self.rows.out * self.cols.out;
         let out = (0..x.len())
             .map(|b| {
@@ -271,7 +271,7 @@ impl Conv {
         // forward: Y = W_col · X_col + b 1ᵀ
         let d_w = &d_y * transposed(&cache.x_cols); // dW_col = dY X_colᵀ
         // db = dY 1
-        let d_b = DMatrix::from_column_slice(k, 1, d_y.column_sum().as_slice());
+        let d_b = sum_columns(&d_y);
         let d_cols = self.params.filter_matrix().transpose() * &d_y;
         let filter = Shape::new(self.input.depth, self.size(), self.size());
         let w = (0..k)
@@ -294,9 +294,9 @@ impl Conv {
     ///
     /// # Panics
     /// When an image is not of [`Conv::input_shape`].
-    pub fn forward_naive(&self, x: &[Volume]) -> (Vec<Volume>, ConvCache) {
-        expect_volumes("conv::forward_naive", "x", x, self.input);
-        // ANCHOR: forward_naive
+    pub fn forward_reference(&self, x: &[Volume]) -> (Vec<Volume>, ConvCache) {
+        expect_volumes("conv::forward_reference", "x", x, self.input);
+        // ANCHOR: forward_reference
         // BEGIN SOLUTION conv-forward-naive
         let (rows, cols) = (self.rows, self.cols);
         let mut out = Vec::with_capacity(x.len());
@@ -330,7 +330,7 @@ impl Conv {
         }
         (out, ConvCache { x: x.to_vec() })
         // END SOLUTION
-        // ANCHOR_END: forward_naive
+        // ANCHOR_END: forward_reference
     }
 
     /// The reference backward, by the same loops: each output entry
@@ -340,25 +340,15 @@ impl Conv {
     ///
     /// # Panics
     /// When `d_out` does not hold one `K x H' x W'` volume per image.
-    pub fn backward_naive(
+    pub fn backward_reference(
         &self,
         cache: &ConvCache,
         d_out: &[Volume],
     ) -> (ConvParams, Vec<Volume>) {
-        expect_same_batch(
-            "conv::backward_naive",
-            "x",
-            cache.x.len(),
-            "d_out",
-            d_out.len(),
-        );
-        expect_volumes(
-            "conv::backward_naive",
-            "d_out",
-            d_out,
-            self.output_shape(),
-        );
-        // ANCHOR: backward_naive
+        let f = "conv::backward_reference";
+        expect_same_batch(f, "x", cache.x.len(), "d_out", d_out.len());
+        expect_volumes(f, "d_out", d_out, self.output_shape());
+        // ANCHOR: backward_reference
         // BEGIN SOLUTION conv-backward-naive
         let (rows, cols) = (self.rows, self.cols);
         let mut grads = self.params.zeros_like();
@@ -393,7 +383,7 @@ impl Conv {
         }
         (grads, d_x)
         // END SOLUTION
-        // ANCHOR_END: backward_naive
+        // ANCHOR_END: backward_reference
     }
 }
 

@@ -67,15 +67,19 @@ pub fn im2col(x: &[Volume], rows: &Axis, cols: &Axis) -> DMatrix<f64> {
 ///
 /// # Panics
 /// When `image` is not `depth x rows.n x cols.n`.
-pub fn im2col_naive(image: &Volume, rows: &Axis, cols: &Axis) -> DMatrix<f64> {
+pub fn im2col_reference(
+    image: &Volume,
+    rows: &Axis,
+    cols: &Axis,
+) -> DMatrix<f64> {
     let expected = Shape::new(image.depth(), rows.n, cols.n);
     crate::volume::expect_volumes(
-        "im2col_naive",
+        "im2col_reference",
         "image",
         std::slice::from_ref(image),
         expected,
     );
-    // ANCHOR: im2col_naive
+    // ANCHOR: im2col_reference
     // BEGIN SOLUTION im2col
     let (fh, fw) = (rows.f, cols.f);
     let mut x_col =
@@ -101,7 +105,7 @@ pub fn im2col_naive(image: &Volume, rows: &Axis, cols: &Axis) -> DMatrix<f64> {
     }
     x_col
     // END SOLUTION
-    // ANCHOR_END: im2col_naive
+    // ANCHOR_END: im2col_reference
 }
 
 /// The adjoint of [`im2col`]: every entry of `d_cols` is added back onto the

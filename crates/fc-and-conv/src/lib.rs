@@ -34,9 +34,9 @@
 //!
 //! ## The references (the exercises)
 //!
-//! `forward_naive` / `backward_naive` of [`Affine`] and [`Conv`],
-//! [`Relu::backward_naive`], [`stack::output_size`], [`stack::summarize`]
-//! and (an optional challenge) [`im2col_naive`] are the textbook forms;
+//! `forward_reference` / `backward_reference` of [`Affine`] and [`Conv`],
+//! [`Relu::backward_reference`], [`stack::output_size`], [`stack::summarize`]
+//! and (an optional challenge) [`im2col_reference`] are the textbook forms;
 //! the engine is tested equal to them (to 1e-12). Later topics use only the
 //! engine, so each topic is graded alone.
 //!
@@ -55,6 +55,6 @@ pub use affine::{Affine, AffineCache, AffineParams};
 pub use conv::{Conv, ConvCache, ConvParams, Im2colCache};
 pub use flatten::{Flatten, FlattenCache};
 pub use geometry::{Axis, Padding};
-pub use im2col::{col2im, im2col, im2col_naive};
+pub use im2col::{col2im, im2col, im2col_reference};
 pub use relu::{Relu, ReluCache, ReluVolumesCache};
 pub use volume::{Shape, Volume};

@@ -2,7 +2,7 @@
 //! $dx = dy \odot \mathbb{1}[x > 0]$ (the kink at 0 gets 0).
 //!
 //! On matrices (batches of columns) and on batches of volumes.
-//! [`Relu::backward_naive`] is the reference loop (the exercise);
+//! [`Relu::backward_reference`] is the reference loop (the exercise);
 //! [`Relu::backward`] the engine, tested equal to it.
 //!
 //! Book: *Fully connected and convolution layers → ReLU*.
@@ -57,13 +57,14 @@ impl Relu {
     ///
     /// # Panics
     /// When `d_y` is not the shape of the cached `x`.
-    pub fn backward_naive(
+    pub fn backward_reference(
         &self,
         cache: &ReluCache,
         d_y: &DMatrix<f64>,
     ) -> DMatrix<f64> {
-        expect_same_shape("relu::backward_naive", "x", &cache.x, "d_y", d_y);
-        // ANCHOR: backward_naive
+        let f = "relu::backward_reference";
+        expect_same_shape(f, "x", &cache.x, "d_y", d_y);
+        // ANCHOR: backward_reference
         // BEGIN SOLUTION relu-backward
         let mut d_x = DMatrix::zeros(d_y.nrows(), d_y.ncols());
         for j in 0..d_y.ncols() {
@@ -76,7 +77,7 @@ impl Relu {
         }
         d_x
         // END SOLUTION
-        // ANCHOR_END: backward_naive
+        // ANCHOR_END: backward_reference
     }
 
     /// `max(0, x)` on every volume.

@@ -79,17 +79,17 @@ proptest! {
     #![proptest_config(graded_config())]
 
     #[test]
-    fn im2col_forward_and_backward_equal_the_naive_loops(c in cases()) {
+    fn im2col_forward_and_backward_equal_the_reference_loops(c in cases()) {
         let Some((conv, x, d_out)) = build(&c) else {
             return Ok(());
         };
         let (y_fast, fast_cache) = conv.forward(&x);
-        let (y_naive, naive_cache) = conv.forward_naive(&x);
-        prop_assert!(max_diff(&y_fast, &y_naive) < 1e-12);
+        let (y_ref, ref_cache) = conv.forward_reference(&x);
+        prop_assert!(max_diff(&y_fast, &y_ref) < 1e-12);
         let (g_fast, dx_fast) = conv.backward(&fast_cache, &d_out);
-        let (g_naive, dx_naive) = conv.backward_naive(&naive_cache, &d_out);
-        prop_assert!(params_diff(&g_fast, &g_naive) < 1e-12);
-        prop_assert!(max_diff(&dx_fast, &dx_naive) < 1e-12);
+        let (g_ref, dx_ref) = conv.backward_reference(&ref_cache, &d_out);
+        prop_assert!(params_diff(&g_fast, &g_ref) < 1e-12);
+        prop_assert!(max_diff(&dx_fast, &dx_ref) < 1e-12);
     }
 
     #[test]
@@ -204,10 +204,10 @@ proptest! {
         let x = foundations::init::uniform(n_in, b, 1.0, &mut rng);
         let d_y = foundations::init::uniform(n_out, b, 1.0, &mut rng);
         let (y, cache) = layer.forward(&x);
-        let (y_ref, cache_ref) = layer.forward_naive(&x);
+        let (y_ref, cache_ref) = layer.forward_reference(&x);
         prop_assert!((&y - &y_ref).amax() < 1e-12);
         let (g, d_x) = layer.backward(&cache, &d_y);
-        let (g_ref, d_x_ref) = layer.backward_naive(&cache_ref, &d_y);
+        let (g_ref, d_x_ref) = layer.backward_reference(&cache_ref, &d_y);
         prop_assert!((&g.w - &g_ref.w).amax() < 1e-12);
         prop_assert!((&g.b - &g_ref.b).amax() < 1e-12);
         prop_assert!((&d_x - &d_x_ref).amax() < 1e-12);
@@ -229,7 +229,7 @@ proptest! {
         let d_y = foundations::init::uniform(rows, cols, 1.0, &mut rng);
         let (_, cache) = Relu.forward(&x);
         let d_x = Relu.backward(&cache, &d_y);
-        prop_assert_eq!(&d_x, &Relu.backward_naive(&cache, &d_y));
+        prop_assert_eq!(&d_x, &Relu.backward_reference(&cache, &d_y));
         assert_gradients("relu::backward", &Named("x", x), &Named("x", d_x), |p| {
             Relu.forward(&p.1).0.dot(&d_y)
         });
@@ -361,9 +361,11 @@ fn conv_forward_names_a_mismatched_depth() {
 }
 
 #[test]
-#[should_panic(expected = "conv::forward_naive: x[0] is 3x6x7, expected 3x7x7")]
-fn conv_forward_naive_names_a_wrong_height() {
-    small_conv().forward_naive(&[Volume::zeros(Shape::new(3, 6, 7))]);
+#[should_panic(
+    expected = "conv::forward_reference: x[0] is 3x6x7, expected 3x7x7"
+)]
+fn conv_forward_reference_names_a_wrong_height() {
+    small_conv().forward_reference(&[Volume::zeros(Shape::new(3, 6, 7))]);
 }
 
 #[test]
@@ -376,13 +378,14 @@ fn conv_backward_names_a_wrong_gradient_shape() {
 
 #[test]
 #[should_panic(
-    expected = "conv::backward_naive: d_out has 2 volumes, expected 1"
+    expected = "conv::backward_reference: d_out has 2 volumes, expected 1"
 )]
-fn conv_backward_naive_names_a_wrong_batch() {
+fn conv_backward_reference_names_a_wrong_batch() {
     let conv = small_conv();
-    let (_, cache) = conv.forward_naive(&[Volume::zeros(Shape::new(3, 7, 7))]);
+    let (_, cache) =
+        conv.forward_reference(&[Volume::zeros(Shape::new(3, 7, 7))]);
     let d = Volume::zeros(conv.output_shape());
-    conv.backward_naive(&cache, &[d.clone(), d]);
+    conv.backward_reference(&cache, &[d.clone(), d]);
 }
 
 #[test]
@@ -394,21 +397,21 @@ fn affine_forward_names_the_wrong_input() {
 
 #[test]
 #[should_panic(
-    expected = "affine::backward_naive: d_y is 3x2, expected 10 x 2"
+    expected = "affine::backward_reference: d_y is 3x2, expected 10 x 2"
 )]
-fn affine_backward_naive_names_the_wrong_gradient() {
+fn affine_backward_reference_names_the_wrong_gradient() {
     let layer = Affine::new(4, 10, &mut foundations::rng(1)).unwrap();
-    let (_, cache) = layer.forward_naive(&DMatrix::zeros(4, 2));
-    layer.backward_naive(&cache, &DMatrix::zeros(3, 2));
+    let (_, cache) = layer.forward_reference(&DMatrix::zeros(4, 2));
+    layer.backward_reference(&cache, &DMatrix::zeros(3, 2));
 }
 
 #[test]
 #[should_panic(
-    expected = "relu::backward_naive: d_y is 2x2, expected 2x3 (the shape of x)"
+    expected = "relu::backward_reference: d_y is 2x2, expected 2x3 (the shape of x)"
 )]
 fn relu_backward_names_the_wrong_gradient() {
     let (_, cache) = Relu.forward(&DMatrix::zeros(2, 3));
-    Relu.backward_naive(&cache, &DMatrix::zeros(2, 2));
+    Relu.backward_reference(&cache, &DMatrix::zeros(2, 2));
 }
 
 #[test]

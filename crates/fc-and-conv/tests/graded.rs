@@ -71,10 +71,10 @@ mod affine_forward {
         .unwrap();
         let x =
             DMatrix::from_column_slice(3, 2, &[1.0, 1.0, 1.0, 2.0, 0.0, -1.0]);
-        let (y, _) = layer.forward_naive(&x);
+        let (y, _) = layer.forward_reference(&x);
         // column 0: 1+2+3+0.5, -1+0+1-0.5; column 1: 2+0-3+0.5, -2+0-1-0.5
         let want = DMatrix::from_column_slice(2, 2, &[6.5, -0.5, -0.5, -3.5]);
-        assert_close("affine::forward_naive: y", &y, &want);
+        assert_close("affine::forward_reference: y", &y, &want);
     }
 
     #[test]
@@ -82,9 +82,9 @@ mod affine_forward {
         let mut rng = foundations::rng(32);
         let layer = affine(3072, 10, &mut rng);
         let x = foundations::init::uniform(3072, 1, 1.0, &mut rng);
-        let (y, _) = layer.forward_naive(&x);
+        let (y, _) = layer.forward_reference(&x);
         assert_eq!(y.shape(), (10, 1), "10 scores, one per class");
-        assert_close("affine::forward_naive: y", &y, &layer.forward(&x).0);
+        assert_close("affine::forward_reference: y", &y, &layer.forward(&x).0);
     }
 
     proptest! {
@@ -97,8 +97,9 @@ mod affine_forward {
             let mut rng = foundations::rng(seed);
             let layer = affine(n_in, n_out, &mut rng);
             let x = foundations::init::uniform(n_in, b, 1.0, &mut rng);
-            let (y, cache) = layer.forward_naive(&x);
-            assert_close("affine::forward_naive: y", &y, &layer.forward(&x).0);
+            let (y, cache) = layer.forward_reference(&x);
+            let want = layer.forward(&x).0;
+            assert_close("affine::forward_reference: y", &y, &want);
             prop_assert_eq!(&cache.x, &x, "the cache must hold the input x");
         }
     }
@@ -113,11 +114,11 @@ mod affine_backward {
         let x = foundations::init::uniform(n_in, b, 1.0, &mut rng);
         let d_y = foundations::init::uniform(n_out, b, 1.0, &mut rng);
         let (_, cache) = layer.forward(&x);
-        let (grads, d_x) = layer.backward_naive(&cache, &d_y);
+        let (grads, d_x) = layer.backward_reference(&cache, &d_y);
         // L = Σ y ⊙ dy, so ∂L/∂y = dy.
         let theta = (layer.params.clone(), Named("x", x));
         assert_gradients(
-            "affine::backward_naive",
+            "affine::backward_reference",
             &theta,
             &(grads, Named("x", d_x)),
             |p| {
@@ -142,9 +143,9 @@ mod affine_backward {
         let layer = affine(2, 3, &mut rng);
         let x = foundations::init::uniform(2, 4, 1.0, &mut rng);
         let d_y = DMatrix::from_element(3, 4, 1.0);
-        let (grads, _) = layer.backward_naive(&layer.forward(&x).1, &d_y);
+        let (grads, _) = layer.backward_reference(&layer.forward(&x).1, &d_y);
         let want = DMatrix::from_element(3, 1, 4.0);
-        assert_close("affine::backward_naive: db", &grads.b, &want);
+        assert_close("affine::backward_reference: db", &grads.b, &want);
     }
 
     proptest! {
@@ -178,9 +179,9 @@ mod relu_backward {
         let x = DMatrix::from_row_slice(2, 2, &[1.5, -0.5, -2.0, 0.25]);
         let d_y = DMatrix::from_row_slice(2, 2, &[10.0, 20.0, 30.0, 40.0]);
         let (_, cache) = Relu.forward(&x);
-        let d_x = Relu.backward_naive(&cache, &d_y);
+        let d_x = Relu.backward_reference(&cache, &d_y);
         let want = DMatrix::from_row_slice(2, 2, &[10.0, 0.0, 0.0, 40.0]);
-        assert_close("relu::backward_naive: dx", &d_x, &want);
+        assert_close("relu::backward_reference: dx", &d_x, &want);
     }
 
     proptest! {
@@ -193,9 +194,9 @@ mod relu_backward {
             let x = away_from_kink(rows, cols, &mut rng);
             let d_y = foundations::init::uniform(rows, cols, 1.0, &mut rng);
             let (_, cache) = Relu.forward(&x);
-            let d_x = Relu.backward_naive(&cache, &d_y);
+            let d_x = Relu.backward_reference(&cache, &d_y);
             assert_gradients(
-                "relu::backward_naive",
+                "relu::backward_reference",
                 &Named("x", x),
                 &Named("x", d_x),
                 |p| Relu.forward(&p.1).0.dot(&d_y),
@@ -248,13 +249,13 @@ mod conv_forward_naive {
         let x = Volume::from_fn(s, |_, i, j| (3 * i + j + 1) as f64); // 1..9
         let ones = Volume::from_fn(Shape::new(1, 2, 2), |_, _, _| 1.0);
         let conv = one_filter(ones, 0.5, s, 1, Padding::VALID);
-        let (y, _) = conv.forward_naive(&[x]);
+        let (y, _) = conv.forward_reference(&[x]);
         let want = Volume::from_slices(&[DMatrix::from_row_slice(
             2,
             2,
             &[12.5, 16.5, 24.5, 28.5],
         )]);
-        assert_volumes_close("conv::forward_naive: y", &y, &[want]);
+        assert_volumes_close("conv::forward_reference: y", &y, &[want]);
     }
 
     #[test]
@@ -265,8 +266,8 @@ mod conv_forward_naive {
             if u == 1 && v == 1 { 1.0 } else { 0.0 }
         });
         let conv = one_filter(centre, 0.0, s, 1, Padding::Explicit(1));
-        let (y, _) = conv.forward_naive(std::slice::from_ref(&x));
-        assert_volumes_close("conv::forward_naive: y", &y, &[x]);
+        let (y, _) = conv.forward_reference(std::slice::from_ref(&x));
+        assert_volumes_close("conv::forward_reference: y", &y, &[x]);
     }
 
     #[test]
@@ -278,9 +279,9 @@ mod conv_forward_naive {
             if d == 0 { 3.0 } else { -1.0 }
         });
         let conv = one_filter(filter, 0.0, s, 1, Padding::VALID);
-        let (y, _) = conv.forward_naive(&[x]);
+        let (y, _) = conv.forward_reference(&[x]);
         let want = Volume::from_fn(Shape::new(1, 2, 2), |_, _, _| 1.0);
-        assert_volumes_close("conv::forward_naive: y", &y, &[want]);
+        assert_volumes_close("conv::forward_reference: y", &y, &[want]);
     }
 
     #[test]
@@ -288,9 +289,13 @@ mod conv_forward_naive {
         let (conv, mut rng) =
             conv_case(3, (32, 32), 6, 5, 1, Padding::VALID, 6).unwrap();
         let x = random_batch(1, conv.input_shape(), &mut rng);
-        let (y, _) = conv.forward_naive(&x);
+        let (y, _) = conv.forward_reference(&x);
         assert_eq!(y[0].shape(), Shape::new(6, 28, 28));
-        assert_volumes_close("conv::forward_naive: y", &y, &conv.forward(&x).0);
+        assert_volumes_close(
+            "conv::forward_reference: y",
+            &y,
+            &conv.forward(&x).0,
+        );
     }
 
     #[test]
@@ -298,9 +303,13 @@ mod conv_forward_naive {
         let (conv, mut rng) =
             conv_case(1, (7, 7), 1, 3, 2, Padding::VALID, 7).unwrap();
         let x = random_batch(2, conv.input_shape(), &mut rng);
-        let (y, _) = conv.forward_naive(&x);
+        let (y, _) = conv.forward_reference(&x);
         assert_eq!(y[0].shape(), Shape::new(1, 3, 3));
-        assert_volumes_close("conv::forward_naive: y", &y, &conv.forward(&x).0);
+        assert_volumes_close(
+            "conv::forward_reference: y",
+            &y,
+            &conv.forward(&x).0,
+        );
     }
 
     proptest! {
@@ -317,9 +326,9 @@ mod conv_forward_naive {
                 return Ok(()); // a geometry that does not tile
             };
             let x = random_batch(b, conv.input_shape(), &mut rng);
-            let (y, cache) = conv.forward_naive(&x);
+            let (y, cache) = conv.forward_reference(&x);
             assert_volumes_close(
-                "conv::forward_naive: y",
+                "conv::forward_reference: y",
                 &y,
                 &conv.forward(&x).0,
             );
@@ -336,11 +345,11 @@ mod conv_backward_naive {
         let d_out = random_batch(b, conv.output_shape(), rng);
         // The cache the exercise needs (no forward exercise is run).
         let cache = fc_and_conv::ConvCache { x: x.clone() };
-        let (grads, d_x) = conv.backward_naive(&cache, &d_out);
+        let (grads, d_x) = conv.backward_reference(&cache, &d_out);
         // L = Σ y ⊙ dout, so ∂L/∂y = dout.
         let theta = (conv.params.clone(), Named("x", x));
         assert_gradients(
-            "conv::backward_naive",
+            "conv::backward_reference",
             &theta,
             &(grads, Named("x", d_x)),
             |p| {
@@ -381,10 +390,10 @@ mod conv_backward_naive {
         let (_, fast_cache) = conv.forward(&x);
         let (want, want_dx) = conv.backward(&fast_cache, &d_out);
         let cache = fc_and_conv::ConvCache { x };
-        let (grads, d_x) = conv.backward_naive(&cache, &d_out);
-        assert_volumes_close("conv::backward_naive: dw", &grads.w, &want.w);
-        assert_close("conv::backward_naive: db", &grads.b, &want.b);
-        assert_volumes_close("conv::backward_naive: dx", &d_x, &want_dx);
+        let (grads, d_x) = conv.backward_reference(&cache, &d_out);
+        assert_volumes_close("conv::backward_reference: dw", &grads.w, &want.w);
+        assert_close("conv::backward_reference: db", &grads.b, &want.b);
+        assert_volumes_close("conv::backward_reference: dx", &d_x, &want_dx);
     }
 
     proptest! {
@@ -529,14 +538,14 @@ mod param_count {
 
 mod im2col {
     use super::*;
-    use fc_and_conv::{Axis, im2col_naive};
+    use fc_and_conv::{Axis, im2col_reference};
 
     #[test]
     fn columns_are_the_2x2_windows_of_a_3x3_image() {
         let x =
             Volume::from_fn(Shape::new(1, 3, 3), |_, i, j| (3 * i + j) as f64);
         let a = Axis::new("conv", "height", 3, 2, 1, Padding::VALID).unwrap();
-        let x_col = im2col_naive(&x, &a, &a);
+        let x_col = im2col_reference(&x, &a, &a);
         let want = DMatrix::from_column_slice(
             4,
             4,
@@ -547,19 +556,19 @@ mod im2col {
                 4.0, 5.0, 7.0, 8.0, // window (1, 1)
             ],
         );
-        assert_close("im2col_naive: X_col", &x_col, &want);
+        assert_close("im2col_reference: X_col", &x_col, &want);
     }
 
     #[test]
     fn padding_entries_are_zero() {
         let x = Volume::from_fn(Shape::new(1, 2, 2), |_, _, _| 1.0);
         let a = Axis::new("conv", "h", 2, 3, 1, Padding::Explicit(1)).unwrap();
-        let x_col = im2col_naive(&x, &a, &a);
+        let x_col = im2col_reference(&x, &a, &a);
         // Window (0, 0) covers rows/columns −1..1: only its lower-right 2x2
         // corner is inside the image.
         let want = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
         let got: Vec<f64> = x_col.column(0).iter().copied().collect();
-        assert_eq!(got, want, "im2col_naive: X_col column 0");
+        assert_eq!(got, want, "im2col_reference: X_col column 0");
     }
 
     proptest! {
@@ -576,9 +585,9 @@ mod im2col {
                 return Ok(());
             };
             let x = random_volume(conv.input_shape(), &mut rng);
-            let x_col = im2col_naive(&x, &conv.rows(), &conv.cols());
+            let x_col = im2col_reference(&x, &conv.rows(), &conv.cols());
             assert_close(
-                "im2col_naive: X_col",
+                "im2col_reference: X_col",
                 &x_col,
                 &fc_and_conv::im2col(
                     std::slice::from_ref(&x),

@@ -1,6 +1,7 @@
 //! Trains the ConvNet of the lecture's diagram on the bundled 8x8 digits,
 //! reports train/test accuracy per epoch, saves and reloads the weights
-//! (JSON), and draws the book's figures from this run.
+//! (JSON, under `target/`), and with `--figures` draws the book's figures
+//! from this run into `book/src/figures`.
 //!
 //! `cargo run --release -p pooling --example digits -- --seed 1`
 
@@ -35,9 +36,10 @@ struct Args {
     /// Where to write the trained weights (JSON).
     #[arg(long, default_value = "target/pooling-digits-convnet.json")]
     weights: PathBuf,
-    /// Skip the figures (a quick run).
+    /// Write the results table, the figures and the training log into
+    /// book/src/figures.
     #[arg(long)]
-    no_figures: bool,
+    figures: bool,
 }
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -124,7 +126,7 @@ fn main() -> Res<()> {
         100.0 * reloaded
     );
 
-    if !args.no_figures {
+    if args.figures {
         let final_train = accuracy(&net.predict(&x_train), &y_train);
         let results = format!(
             "| | |\n|---|---|\n\

@@ -11,7 +11,7 @@
 //! averaged over the batch: $L = \frac{1}{B}\sum_b -\log \hat y_{b, y_b}$.
 //!
 //! Two ways to get the loss and its gradients, tested equal:
-//! [`ConvNet::loss_and_grads_naive`] (the reference and the exercise: one
+//! [`ConvNet::loss_and_grads_reference`] (the reference and the exercise: one
 //! image at a time, exactly the slide's "forward propagate a training
 //! example, compute the loss, backprop" steps, gradients summed) and
 //! [`ConvNet::loss_and_grads`] (the engine: the whole batch through each
@@ -371,13 +371,13 @@ impl ConvNet {
     ///
     /// # Panics
     /// When the batch is empty, or the labels or mask do not fit the batch.
-    pub fn loss_and_grads_naive(
+    pub fn loss_and_grads_reference(
         &self,
         x: &[Volume],
         labels: &[usize],
         mask: Option<&DMatrix<f64>>,
     ) -> (f64, ConvNetParams, Vec<Volume>) {
-        let func = "convnet::loss_and_grads_naive";
+        let func = "convnet::loss_and_grads_reference";
         assert!(
             !x.is_empty() && labels.len() == x.len(),
             "{func}: {} images and {} labels, expected the same number ≥ 1",
@@ -393,7 +393,7 @@ impl ConvNet {
                 foundations::shape::Dim::Is(x.len()),
             );
         }
-        // ANCHOR: loss_and_grads_naive
+        // ANCHOR: loss_and_grads_reference
         // BEGIN SOLUTION convnet-loss-and-grads
         let mut loss = 0.0;
         let mut grads = self.params().zeros_like();
@@ -451,7 +451,7 @@ impl ConvNet {
         }
         (loss * scale, grads, d_x)
         // END SOLUTION
-        // ANCHOR_END: loss_and_grads_naive
+        // ANCHOR_END: loss_and_grads_reference
     }
 
     /// The class scores at test time (no dropout), `classes x B`.

@@ -8,8 +8,8 @@
 //!
 //! * [`MaxPool`]: the largest entry of each window; backward routes the
 //!   gradient to the arg-max (ties: the first maximum in row-major order).
-//!   Reference `forward_naive` / `backward_naive` (the exercises) and the
-//!   engine `forward` / `backward` (switches), tested equal.
+//!   Reference `forward_reference` / `backward_reference` (the exercises)
+//!   and the engine `forward` / `backward` (switches), tested equal.
 //! * [`AvgPool`], [`GlobalAvgPool`]: the mean; backward spreads evenly.
 //! * [`ConvNet`]: conv → ReLU → max-pool → conv → ReLU → max-pool → fully
 //!   connected → ReLU → dropout → fully connected → softmax, for the 8x8
@@ -31,7 +31,7 @@ pub use avg_pool::{AvgPool, AvgPoolCache};
 pub use checkpoint::Checkpoint;
 pub use convnet::{ConvNet, ConvNetCache, ConvNetConfig, ConvNetParams};
 pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolCache};
-pub use max_pool::{MaxPool, MaxPoolCache, MaxPoolNaiveCache};
+pub use max_pool::{MaxPool, MaxPoolCache, MaxPoolReferenceCache};
 pub use window::Window;
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //!
 //! Two implementations, tested equal:
 //!
-//! * the **reference** [`MaxPool::forward_naive`] /
-//!   [`MaxPool::backward_naive`] reads like the slide: loops over the
+//! * the **reference** [`MaxPool::forward_reference`] /
+//!   [`MaxPool::backward_reference`] reads like the slide: loops over the
 //!   windows; backward finds each window's arg-max again in the cached input
 //!   (the exercises);
 //! * the **engine** [`MaxPool::forward`] / [`MaxPool::backward`] remembers
@@ -33,7 +33,7 @@ pub struct MaxPool {
 
 /// What the reference backward needs: the input itself.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MaxPoolNaiveCache {
+pub struct MaxPoolReferenceCache {
     /// The input batch.
     pub x: Vec<Volume>,
 }
@@ -86,13 +86,14 @@ impl MaxPool {
     ///
     /// # Panics
     /// When an image is not of [`MaxPool::input_shape`].
-    pub fn forward_naive(
+    pub fn forward_reference(
         &self,
         x: &[Volume],
-    ) -> (Vec<Volume>, MaxPoolNaiveCache) {
-        expect_volumes("max_pool::forward_naive", "x", x, self.input_shape());
+    ) -> (Vec<Volume>, MaxPoolReferenceCache) {
+        let func = "max_pool::forward_reference";
+        expect_volumes(func, "x", x, self.input_shape());
         let Window { f, s, output, .. } = self.window;
-        // ANCHOR: forward_naive
+        // ANCHOR: forward_reference
         // BEGIN SOLUTION max-pool-forward
         let mut out = Vec::with_capacity(x.len());
         for image in x {
@@ -112,9 +113,9 @@ impl MaxPool {
             }
             out.push(y);
         }
-        (out, MaxPoolNaiveCache { x: x.to_vec() })
+        (out, MaxPoolReferenceCache { x: x.to_vec() })
         // END SOLUTION
-        // ANCHOR_END: forward_naive
+        // ANCHOR_END: forward_reference
     }
 
     /// The reference backward pass: each window's upstream gradient goes to
@@ -124,14 +125,14 @@ impl MaxPool {
     ///
     /// # Panics
     /// When `d_out` does not hold one output-shaped volume per image.
-    pub fn backward_naive(
+    pub fn backward_reference(
         &self,
-        cache: &MaxPoolNaiveCache,
+        cache: &MaxPoolReferenceCache,
         d_out: &[Volume],
     ) -> Vec<Volume> {
-        self.check_d_out("max_pool::backward_naive", cache.x.len(), d_out);
+        self.check_d_out("max_pool::backward_reference", cache.x.len(), d_out);
         let Window { f, s, output, .. } = self.window;
-        // ANCHOR: backward_naive
+        // ANCHOR: backward_reference
         // BEGIN SOLUTION max-pool-backward
         let mut d_x = Vec::with_capacity(d_out.len());
         for (x, dy) in cache.x.iter().zip(d_out) {
@@ -160,11 +161,11 @@ impl MaxPool {
         }
         d_x
         // END SOLUTION
-        // ANCHOR_END: backward_naive
+        // ANCHOR_END: backward_reference
     }
 
     /// The engine's forward pass: the same `y` as
-    /// [`MaxPool::forward_naive`], and the switches (where each maximum
+    /// [`MaxPool::forward_reference`], and the switches (where each maximum
     /// was) instead of a copy of `x`.
     ///
     /// # Panics
@@ -270,10 +271,10 @@ mod tests {
 
     #[test]
     #[should_panic(
-        expected = "max_pool::forward_naive: x[0] is 1x4x4, expected 2x4x4"
+        expected = "max_pool::forward_reference: x[0] is 1x4x4, expected 2x4x4"
     )]
     fn reference_forward_names_a_wrong_input_shape() {
-        pool().forward_naive(&[Volume::zeros(Shape::new(1, 4, 4))]);
+        pool().forward_reference(&[Volume::zeros(Shape::new(1, 4, 4))]);
     }
 
     #[test]
@@ -288,15 +289,15 @@ mod tests {
 
     #[test]
     #[should_panic(
-        expected = "max_pool::backward_naive: d_out has 2 volumes, expected 1"
+        expected = "max_pool::backward_reference: d_out has 2 volumes, expected 1"
     )]
     fn reference_backward_names_a_wrong_batch() {
         let p = pool();
-        let cache = MaxPoolNaiveCache {
+        let cache = MaxPoolReferenceCache {
             x: vec![Volume::zeros(Shape::new(2, 4, 4))],
         };
         let d = Volume::zeros(Shape::new(2, 2, 2));
-        p.backward_naive(&cache, &[d.clone(), d]);
+        p.backward_reference(&cache, &[d.clone(), d]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use fc_and_conv::{Shape, Volume};
 use foundations::{Named, Rng, assert_gradients};
-use pooling::{AvgPool, MaxPool, MaxPoolNaiveCache};
+use pooling::{AvgPool, MaxPool, MaxPoolReferenceCache};
 use rand::seq::SliceRandom;
 
 /// A volume from rows of numbers, one depth slice.
@@ -54,7 +54,7 @@ fn dot(y: &[Volume], r: &[Volume]) -> f64 {
 /// `x` max-pooled with `f x f` windows and stride `s` by the reference.
 fn max_pooled(x: Volume, f: usize, s: usize) -> Volume {
     let pool = MaxPool::new(x.shape(), f, s).unwrap();
-    let (mut y, _) = pool.forward_naive(&[x]);
+    let (mut y, _) = pool.forward_reference(&[x]);
     y.remove(0)
 }
 
@@ -121,7 +121,7 @@ mod max_pool_forward {
             let mut rng = foundations::rng(seed);
             let x = upstream(shape, 2, &mut rng);
             let pool = MaxPool::new(shape, f, s).unwrap();
-            let (y, _) = pool.forward_naive(&x);
+            let (y, _) = pool.forward_reference(&x);
             let (y_engine, _) = pool.forward(&x);
             prop_assert_eq!(&y, &y_engine);
             prop_assert_eq!(y[0].shape(),
@@ -156,8 +156,8 @@ mod max_pool_forward {
                 x
             };
             let pool = MaxPool::new(shape, f, f).unwrap();
-            let (y1, _) = pool.forward_naive(&[place(from)]);
-            let (y2, _) = pool.forward_naive(&[place(to)]);
+            let (y1, _) = pool.forward_reference(&[place(from)]);
+            let (y2, _) = pool.forward_reference(&[place(to)]);
             prop_assert_eq!(&y1, &y2);
             prop_assert_eq!(y1[0][(0, wi, wj)], blob.max());
         }
@@ -177,9 +177,9 @@ mod max_pool_backward {
             &[1.0, 2.0, 3.0, 4.0],
         ]);
         let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
-        let cache = MaxPoolNaiveCache { x: vec![x] };
+        let cache = MaxPoolReferenceCache { x: vec![x] };
         let dy = slice(&[&[10.0, 20.0], &[30.0, 40.0]]);
-        let dx = pool.backward_naive(&cache, &[dy]);
+        let dx = pool.backward_reference(&cache, &[dy]);
         let want = slice(&[
             &[0.0, 0.0, 0.0, 0.0],
             &[0.0, 10.0, 0.0, 20.0],
@@ -193,8 +193,8 @@ mod max_pool_backward {
     fn a_tie_sends_the_gradient_to_the_first_maximum_in_row_major_order() {
         let x = slice(&[&[1.0, 7.0], &[7.0, 7.0]]);
         let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
-        let cache = MaxPoolNaiveCache { x: vec![x] };
-        let dx = pool.backward_naive(&cache, &[slice(&[&[5.0]])]);
+        let cache = MaxPoolReferenceCache { x: vec![x] };
+        let dx = pool.backward_reference(&cache, &[slice(&[&[5.0]])]);
         assert_eq!(dx[0], slice(&[&[0.0, 5.0], &[0.0, 0.0]]));
     }
 
@@ -202,9 +202,9 @@ mod max_pool_backward {
     fn overlapping_windows_that_share_a_winner_add_their_gradients() {
         let x = slice(&[&[0.0, 0.0, 0.0], &[0.0, 9.0, 0.0], &[0.0, 0.0, 0.0]]);
         let pool = MaxPool::new(x.shape(), 2, 1).unwrap();
-        let cache = MaxPoolNaiveCache { x: vec![x] };
+        let cache = MaxPoolReferenceCache { x: vec![x] };
         let dy = slice(&[&[1.0, 2.0], &[3.0, 4.0]]);
-        let dx = pool.backward_naive(&cache, &[dy]);
+        let dx = pool.backward_reference(&cache, &[dy]);
         assert_eq!(dx[0][(0, 1, 1)], 10.0);
         assert_eq!(dx[0].sum(), 10.0);
     }
@@ -224,9 +224,9 @@ mod max_pool_backward {
             let pool = MaxPool::new(shape, f, s).unwrap();
             let x = distinct(shape, batch, &mut rng);
             let r = upstream(pool.output_shape(), batch, &mut rng);
-            let cache = MaxPoolNaiveCache { x: x.clone() };
-            let dx = pool.backward_naive(&cache, &r);
-            assert_gradients("max_pool::backward_naive", &Named("x", x),
+            let cache = MaxPoolReferenceCache { x: x.clone() };
+            let dx = pool.backward_reference(&cache, &r);
+            assert_gradients("max_pool::backward_reference", &Named("x", x),
                 &Named("x", dx), |p| dot(&pool.forward(&p.1).0, &r));
         }
 
@@ -245,9 +245,9 @@ mod max_pool_backward {
                 .collect();
             let pool = MaxPool::new(shape, f, s).unwrap();
             let r = upstream(pool.output_shape(), 2, &mut rng);
-            let naive = MaxPoolNaiveCache { x: x.clone() };
+            let reference = MaxPoolReferenceCache { x: x.clone() };
             let (_, engine) = pool.forward(&x);
-            prop_assert_eq!(pool.backward_naive(&naive, &r),
+            prop_assert_eq!(pool.backward_reference(&reference, &r),
                             pool.backward(&engine, &r));
         }
 
@@ -261,8 +261,8 @@ mod max_pool_backward {
             let pool = MaxPool::new(shape, f, f).unwrap();
             let x = upstream(shape, 1, &mut rng);
             let r = upstream(pool.output_shape(), 1, &mut rng);
-            let cache = MaxPoolNaiveCache { x: x.clone() };
-            let dx = pool.backward_naive(&cache, &r);
+            let cache = MaxPoolReferenceCache { x: x.clone() };
+            let dx = pool.backward_reference(&cache, &r);
             prop_assert!((dx[0].sum() - r[0].sum()).abs() < 1e-12);
             // and each window passes its gradient to exactly one entry
             let nonzero = dx[0].as_matrix().iter().filter(|v| **v != 0.0)
@@ -370,10 +370,10 @@ mod convnet_loss_and_grads {
     fn every_gradient_matches_numeric_with_dropout_mask_held_fixed() {
         let (net, x, y) = small(11, 0.5);
         let mask = net.draw_mask(x.len(), &mut foundations::rng(2));
-        let (_, grads, d_x) = net.loss_and_grads_naive(&x, &y, Some(&mask));
+        let (_, grads, d_x) = net.loss_and_grads_reference(&x, &y, Some(&mask));
         let theta = (net.params(), Named("x", x));
         assert_gradients(
-            "convnet::loss_and_grads_naive",
+            "convnet::loss_and_grads_reference",
             &theta,
             &(grads, Named("x", d_x)),
             |(p, x)| {
@@ -387,7 +387,7 @@ mod convnet_loss_and_grads {
     #[test]
     fn loss_is_the_mean_cross_entropy_of_the_scores() {
         let (net, x, y) = small(5, 0.0);
-        let (loss, _, _) = net.loss_and_grads_naive(&x, &y, None);
+        let (loss, _, _) = net.loss_and_grads_reference(&x, &y, None);
         let p = foundations::softmax::softmax_columns(&net.scores(&x));
         let want = -(0..3).map(|b| p[(y[b], b)].ln()).sum::<f64>() / 3.0;
         assert!((loss - want).abs() < 1e-12, "{loss} vs {want}");
@@ -397,7 +397,7 @@ mod convnet_loss_and_grads {
     fn equals_the_batched_engine_to_1e_10() {
         let (net, x, y) = small(7, 0.5);
         let mask = net.draw_mask(x.len(), &mut foundations::rng(9));
-        let (l1, g1, dx1) = net.loss_and_grads_naive(&x, &y, Some(&mask));
+        let (l1, g1, dx1) = net.loss_and_grads_reference(&x, &y, Some(&mask));
         let (l2, g2, dx2) = net.loss_and_grads(&x, &y, Some(&mask));
         assert!((l1 - l2).abs() < 1e-10, "loss {l1} vs engine {l2}");
         let diff = g1

@@ -8,8 +8,10 @@
 //! cargo run --release -p vanilla-rnn-bptt --example rnn_gradient_flow
 //! ```
 //!
-//! Writes `book/src/figures/vanilla-rnn-bptt-gradient-flow.{svg,md}`.
+//! prints the table; with `-- --figures` it also writes
+//! `book/src/figures/vanilla-rnn-bptt-gradient-flow.{svg,md}`.
 
+use clap::Parser;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::{DMatrix, init};
 use std::fmt::Write as _;
@@ -21,7 +23,15 @@ use vanilla_rnn_bptt::{
 const N: usize = 100;
 const T_MAX: usize = 100;
 
+#[derive(Debug, Parser)]
+struct Args {
+    /// Write the chart and the table into book/src/figures.
+    #[arg(long)]
+    figures: bool,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
     let text = datasets::sonnets();
     let vocab = datasets::Vocab::from_text(text)?;
     let ids = vocab.encode(&text[2000..2000 + T_MAX])?;
@@ -78,6 +88,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
     print!("{table}");
+    if !args.figures {
+        return Ok(());
+    }
     let dir = env!("CARGO_MANIFEST_DIR");
     line_chart(
         &figure_path(dir, "vanilla-rnn-bptt-gradient-flow.svg"),
@@ -90,8 +103,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         figure_path(dir, "vanilla-rnn-bptt-gradient-flow.md"),
         format!(
             "<!-- written by `cargo run --release -p vanilla-rnn-bptt \
-             --example rnn_gradient_flow` (seed 1, n = {N}) -->\n\n{table}"
+             --example rnn_gradient_flow -- --figures` (seed 1, n = {N}) \
+             -->\n\n{table}"
         ),
     )?;
+    println!("wrote the book's gradient-flow chart and table");
     Ok(())
 }

@@ -11,7 +11,8 @@
 //!   backward, four columns per pass with fused multiply-adds); the output
 //!   layer and the weight gradients, which do not depend on each other
 //!   across time, are matrix products over all `T` steps at once;
-//! * clipping and Adagrad are one fused loop over the parameters.
+//! * clipping and Adagrad are one fused loop over the parameters, the
+//!   course's one update [`foundations::optim::clip_adagrad`].
 //!
 //! Book: *Recurrent networks and BPTT → Speed*.
 
@@ -20,6 +21,7 @@ use crate::rnn_cell::RnnCell;
 use crate::train::{TrainConfig, check_ids};
 use crate::{Clip, LossScale};
 use foundations::fast_math::{axpy, exp_vec, gemv_acc, tanh_vec};
+use foundations::optim::clip_adagrad;
 use foundations::{Error, ParamsExt, ensure_finite};
 use nalgebra::DMatrix;
 
@@ -160,24 +162,6 @@ impl FastBptt {
     }
     // ANCHOR_END: fast_bptt
 }
-
-/// Clip element-wise to `±clip`, then Adagrad: `m ← m + g²`,
-/// `θ ← θ − η g / sqrt(m + ε)`, in one loop over every entry.
-// ANCHOR: fast_update
-fn clip_adagrad(
-    theta: &mut [f64],
-    g: &[f64],
-    mem: &mut [f64],
-    clip: f64,
-    lr: f64,
-) {
-    for ((t, &g), m) in theta.iter_mut().zip(g).zip(mem.iter_mut()) {
-        let g = g.clamp(-clip, clip);
-        *m += g * g;
-        *t -= lr * g / (*m + 1e-8).sqrt();
-    }
-}
-// ANCHOR_END: fast_update
 
 /// [`crate::CharTrainer`] for the vanilla cell on the fast path: the same
 /// chunks, state carrying, clipping to ±5 and Adagrad, with the same

@@ -4,6 +4,7 @@
 //! Book: *Recurrent networks and BPTT → One cell, many cells*.
 
 use crate::cell::RecurrentCell;
+use foundations::ops::{add_bias, sum_columns};
 use foundations::params::{visit_child, visit_child_mut};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Params, Rng, impl_params, init};
@@ -61,10 +62,7 @@ impl Output {
     pub fn forward(&self, h: &DMatrix<f64>) -> (DMatrix<f64>, OutputCache) {
         let n = self.v.ncols();
         expect_shape("Output::forward", "h", h, Dim::Is(n), Dim::Any("B"));
-        let mut o = &self.v * h;
-        for mut col in o.column_iter_mut() {
-            col += &self.c;
-        }
+        let o = add_bias(&self.v * h, &self.c);
         (o, OutputCache { h: h.clone() })
     }
     // ANCHOR_END: output_forward
@@ -84,7 +82,7 @@ impl Output {
         // o = V h + c
         let grads = Output {
             v: d_o * cache.h.transpose(),
-            c: DMatrix::from_fn(k, 1, |i, _| d_o.row(i).sum()),
+            c: sum_columns(d_o),
         };
         (grads, self.v.tr_mul(d_o))
     }

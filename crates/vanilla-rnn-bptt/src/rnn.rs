@@ -16,6 +16,8 @@ use crate::loss::Targets;
 use crate::output::{Output, RecurrentModel};
 use crate::rnn_cell::RnnCell;
 use crate::sample::check_sampling;
+use datasets::one_hot;
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::softmax::{log_softmax_columns, softmax_columns};
 use foundations::{Error, Params, Rng, impl_params, init};
@@ -129,12 +131,6 @@ pub fn tanh_deriv(h: &DMatrix<f64>) -> DMatrix<f64> {
     h.map(|h| 1.0 - h * h)
 }
 
-/// The sum of the columns of `m` (`r x B` → `r x 1`): a bias gradient summed
-/// over the batch.
-pub fn sum_columns(m: &DMatrix<f64>) -> DMatrix<f64> {
-    DMatrix::from_fn(m.nrows(), 1, |i, _| m.row(i).sum())
-}
-
 impl Rnn {
     /// An RNN reading `D = input_size` rows, with `n = hidden_size` and
     /// `K = outputs`; weights normal with standard deviation 0.01
@@ -235,17 +231,11 @@ impl Rnn {
         // BEGIN SOLUTION rnn-step-forward
         // ANCHOR: step_forward
         // a = W h^(t−1) + U x^(t) + b   (b added to every column)
-        let mut a = &self.w * h_prev + &self.u * x;
-        for mut col in a.column_iter_mut() {
-            col += &self.b;
-        }
+        let a = add_bias(&self.w * h_prev + &self.u * x, &self.b);
         // h^(t) = tanh(a)
         let h = a.map(f64::tanh);
         // o^(t) = V h^(t) + c
-        let mut o = &self.v * &h;
-        for mut col in o.column_iter_mut() {
-            col += &self.c;
-        }
+        let o = add_bias(&self.v * &h, &self.c);
         // ANCHOR_END: step_forward
         let cache = RnnStepCache {
             h_prev: h_prev.clone(),
@@ -481,8 +471,7 @@ impl Rnn {
         let mut id = seed;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut x = DMatrix::zeros(v, 1); // x = one-hot(id)
-            x[(id, 0)] = 1.0;
+            let x = one_hot(&[id], v); // x = one-hot(id), V x 1
             let (h_next, o, _) = self.step_forward(&h, &x);
             let p = softmax_columns(&(o / temperature)); // softmax(o / τ)
             id = crate::sample::draw(&p, rng);

@@ -6,6 +6,7 @@
 //! Book: *Recurrent networks and BPTT → One cell, many cells*.
 
 use crate::cell::RecurrentCell;
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
 use nalgebra::DMatrix;
@@ -101,10 +102,7 @@ impl RecurrentCell for RnnCell {
         let f = "RnnCell::step_forward";
         expect_shape(f, "x", x, Dim::Is(d), Dim::Any("B"));
         expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
-        let mut a = &self.w * h_prev + &self.u * x;
-        for mut col in a.column_iter_mut() {
-            col += &self.b;
-        }
+        let a = add_bias(&self.w * h_prev + &self.u * x, &self.b);
         let h = a.map(f64::tanh);
         let cache = RnnCellCache {
             h_prev: h_prev.clone(),
@@ -131,7 +129,7 @@ impl RecurrentCell for RnnCell {
         let grads = RnnCell {
             w: &da * cache.h_prev.transpose(),
             u: &da * cache.x.transpose(),
-            b: DMatrix::from_fn(n, 1, |i, _| da.row(i).sum()),
+            b: sum_columns(&da),
         };
         let d_h_prev = self.w.tr_mul(&da);
         let dx = self.u.tr_mul(&da);

@@ -5,6 +5,7 @@
 
 use crate::cell::RecurrentCell;
 use crate::output::RecurrentModel;
+use datasets::one_hot;
 use foundations::softmax::softmax_columns;
 use foundations::{Error, Rng};
 use nalgebra::DMatrix;
@@ -75,16 +76,14 @@ pub fn sample<C: RecurrentCell>(
     }
     check_sampling(temperature, seed, v)?;
     let mut h = state.clone();
-    let mut x = DMatrix::zeros(v, 1);
-    x[(seed, 0)] = 1.0;
+    let mut id = seed;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
+        let x = one_hot(&[id], v);
         let (next, _) = model.cell.step_forward(&h, &x);
         let (o, _) = model.out.forward(C::hidden(&next));
         let p = softmax_columns(&(o / temperature));
-        let id = draw(&p, rng);
-        x.fill(0.0);
-        x[(id, 0)] = 1.0;
+        id = draw(&p, rng);
         out.push(id);
         h = next;
     }

@@ -112,19 +112,13 @@ pub fn check_ids(ids: &[usize], v: usize) -> Result<(), Error> {
     }
 }
 
-/// One one-hot column (`v x 1`) per id.
+/// One one-hot column (`v x 1`, [`datasets::one_hot`]) per id: the inputs
+/// `x^(1) … x^(T)` of a sequence.
 ///
 /// # Panics
 /// When an id is `≥ v`.
 pub fn one_hot_inputs(ids: &[usize], v: usize) -> Vec<DMatrix<f64>> {
-    ids.iter()
-        .map(|&id| {
-            assert!(id < v, "train::one_hot_inputs: id {id} ≥ V = {v}");
-            let mut x = DMatrix::zeros(v, 1);
-            x[(id, 0)] = 1.0;
-            x
-        })
-        .collect()
+    ids.iter().map(|&id| datasets::one_hot(&[id], v)).collect()
 }
 
 /// One update on one chunk: BPTT over `inputs` (character ids, one-hot)
