@@ -1,7 +1,7 @@
 """The LSTM character model of lstm-gru in numpy, for the speed comparison.
 
 Same model and update as lstm_gru::FastLstmTrainer / the generic
-CharTrainer with an LstmCell: W (4n x (n + V)) on [h; x] with gate blocks
+CharTrainer running an Lstm: W (4n x (n + V)) on [h; x] with gate blocks
 i, f, o, g, biases b (forget bias 1), output layer V h + c, summed
 cross-entropy over chunks of T characters, element-wise clipping to +-5,
 Adagrad with learning rate 0.1. Written the way min-char-rnn is written

@@ -1,4 +1,4 @@
-//! Criterion benchmarks: one step of the engine LSTM cell forward and
+//! Criterion benchmarks: one step of the LSTM engine forward and
 //! backward (n = 100, a one-hot input of V = 62, B = 1), and one whole
 //! training chunk (T = 25) of the fast LSTM character model.
 //!
@@ -6,18 +6,18 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use foundations::{Mat, rng};
-use lstm_gru::{FastLstm, LstmCell, LstmStateGrads};
+use lstm_gru::{FastLstm, Lstm, LstmStateGrads};
 use std::hint::black_box;
 use vanilla_rnn_bptt::{Output, RecurrentCell, RecurrentModel};
 
 fn bench(c: &mut Criterion) {
     let (v, n) = (62, 100);
     let mut r = rng(0);
-    let cell = LstmCell::new(v, n, &mut r).unwrap();
+    let cell = Lstm::new(v, n, &mut r).unwrap();
     let mut x = Mat::zeros(v, 1);
     x[(7, 0)] = 1.0;
     let state = cell.zero_state(1);
-    c.bench_function("LstmCell step forward (n 100, V 62)", |b| {
+    c.bench_function("Lstm step forward (n 100, V 62)", |b| {
         b.iter(|| cell.step_forward(black_box(&state), black_box(&x)))
     });
     let (_, cache) = cell.step_forward(&state, &x);
@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
         d_h: Mat::from_element(n, 1, 0.1),
         d_c: Mat::from_element(n, 1, 0.1),
     };
-    c.bench_function("LstmCell step backward (n 100, V 62)", |b| {
+    c.bench_function("Lstm step backward (n 100, V 62)", |b| {
         b.iter(|| cell.step_backward(black_box(&cache), black_box(&d)))
     });
     let model =

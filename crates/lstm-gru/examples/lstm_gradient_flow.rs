@@ -6,12 +6,14 @@
 //!
 //! cargo run --release -p lstm-gru --example lstm_gradient_flow -- --seed 1
 //!
-//! Writes `book/src/figures/lstm-gru-gradient-flow.svg` and
+//! Prints the table; with `--figures` it also writes
+//! `book/src/figures/lstm-gru-gradient-flow.svg` and
 //! `lstm-gru-gradient-flow.md`.
 
+use clap::Parser;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::{Mat, init, rng};
-use lstm_gru::{LstmCell, LstmStateGrads};
+use lstm_gru::{Lstm, LstmStateGrads};
 use vanilla_rnn_bptt::{RecurrentCell, RnnCell};
 
 /// The largest singular value of `∂s_T/∂s_0` for the part of the state that
@@ -41,21 +43,25 @@ fn jacobian_norm<C: RecurrentCell>(
     jac.singular_values().max()
 }
 
+#[derive(Debug, Parser)]
+struct Args {
+    /// Seed of the inputs and the cells' initialisation.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the chart and the table into book/src/figures.
+    #[arg(long)]
+    figures: bool,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let seed: u64 = args
-        .iter()
-        .position(|a| a == "--seed")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(1);
+    let args = Args::parse();
+    let seed = args.seed;
     let (n, d, t_max) = (32, 8, 100);
     let mut r = rng(seed);
     let xs: Vec<Mat> = (0..t_max)
         .map(|_| init::uniform(d, 1, 1.0, &mut r))
         .collect();
-    let lstm = LstmCell::new(d, n, &mut r)?;
+    let lstm = Lstm::new(d, n, &mut r)?;
     // The same cell with its forget-gate bias raised from 1 to 3 (f ≈ 0.95
     // instead of ≈ 0.73): what an LSTM learns to do when it must remember.
     let mut lstm3 = lstm.clone();
@@ -119,6 +125,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("{rows}");
+    if !args.figures {
+        return Ok(());
+    }
     let dir = env!("CARGO_MANIFEST_DIR");
     line_chart(
         &figure_path(dir, "lstm-gru-gradient-flow.svg"),

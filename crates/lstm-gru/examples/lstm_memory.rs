@@ -19,13 +19,14 @@
 //!
 //! cargo run --release -p lstm-gru --example lstm_memory -- --seed 1
 //!
-//! Writes `book/src/figures/lstm-gru-memory.svg` and `lstm-gru-memory.md`
-//! (unless `--no-write`).
+//! Prints each run's score; with `--figures` it also writes
+//! `book/src/figures/lstm-gru-memory.svg` and `lstm-gru-memory.md`.
 
+use clap::Parser;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::optim::{Adam, Optimizer};
 use foundations::{Mat, Rng, init, rng};
-use lstm_gru::{GruCell, LstmCell};
+use lstm_gru::{Gru, Lstm};
 use rand::Rng as _;
 use vanilla_rnn_bptt::{
     Clip, Output, RecurrentCell, RecurrentModel, RnnCell, SequenceCache,
@@ -116,15 +117,29 @@ fn train_and_test<C: RecurrentCell>(
     })
 }
 
-fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
-    let i = args.iter().position(|a| a == name)?;
-    args.get(i + 1)?.parse().ok()
-}
-
-fn list(args: &[String], name: &str, default: &[usize]) -> Vec<usize> {
-    arg::<String>(args, name)
-        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
-        .unwrap_or_else(|| default.to_vec())
+#[derive(Debug, Parser)]
+struct Args {
+    /// The first seed (runs use seed · 1000 + T).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How many seeds, from `--seed` on.
+    #[arg(long, default_value_t = 3)]
+    seeds: u64,
+    /// Adam updates per run.
+    #[arg(long, default_value_t = 2000)]
+    updates: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    lr: f64,
+    /// Sequence lengths T, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [10, 25, 50, 100, 200])]
+    lengths: Vec<usize>,
+    /// Cells to run, comma-separated: 0 vanilla RNN, 1 LSTM, 2 GRU.
+    #[arg(long, value_delimiter = ',', default_values_t = [0, 1, 2])]
+    cells: Vec<usize>,
+    /// Write the chart and the table into book/src/figures.
+    #[arg(long)]
+    figures: bool,
 }
 
 const CELLS: [&str; 3] =
@@ -150,22 +165,19 @@ fn run(
             };
             train_and_test(cell, t, updates, lr, seed)
         }
-        1 => {
-            train_and_test(LstmCell::new(2, 32, &mut r)?, t, updates, lr, seed)
-        }
-        _ => train_and_test(GruCell::new(2, 37, &mut r)?, t, updates, lr, seed),
+        1 => train_and_test(Lstm::new(2, 32, &mut r)?, t, updates, lr, seed),
+        _ => train_and_test(Gru::new(2, 37, &mut r)?, t, updates, lr, seed),
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let seed: u64 = arg(&args, "--seed").unwrap_or(1);
-    let seeds: u64 = arg(&args, "--seeds").unwrap_or(3);
-    let updates: usize = arg(&args, "--updates").unwrap_or(2000);
-    let lr: f64 = arg(&args, "--lr").unwrap_or(0.01);
-    let lengths = list(&args, "--lengths", &[10, 25, 50, 100, 200]);
-    let cells = list(&args, "--cells", &[0, 1, 2]);
-    let write = !args.iter().any(|a| a == "--no-write");
+    let args = Args::parse();
+    let (seed, seeds, updates, lr) =
+        (args.seed, args.seeds, args.updates, args.lr);
+    let (lengths, cells) = (args.lengths, args.cells);
+    if let Some(c) = cells.iter().find(|&&c| c >= CELLS.len()) {
+        return Err(format!("--cells {c}: expected 0, 1 or 2").into());
+    }
     let run_seeds: Vec<u64> = (seed..seed + seeds).collect();
 
     // scores[cell][length][seed]
@@ -187,7 +199,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    if !write {
+    if !args.figures {
         return Ok(());
     }
     let seed_list = run_seeds

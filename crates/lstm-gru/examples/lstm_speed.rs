@@ -1,28 +1,39 @@
 //! Training throughput of the LSTM character model (hidden 100, T = 25,
 //! Adagrad, clipping ±5) on the Sonnets: the fast path
-//! (`FastLstmTrainer`), the generic path (`CharTrainer<LstmCell>`) and the
+//! (`FastLstmTrainer`), the generic path (`CharTrainer<Lstm>`) and the
 //! numpy reference `benches/lstm_numpy.py` (one BLAS thread, as the Rust
 //! code uses one core), interleaved round by round so that all three see
 //! the same machine load; the table reports every round and the medians.
-//! Writes `book/src/figures/lstm-gru-speed.md` (with `--write`).
+//! Prints the table; with `--figures` it also writes
+//! `book/src/figures/lstm-gru-speed.md`.
 //!
 //! cargo build --release -p lstm-gru --example lstm_speed
-//! ./target/release/examples/lstm_speed [--iters 3000] [--rounds 5] [--write]
+//! ./target/release/examples/lstm_speed [--iters 3000] [--rounds 5] [--figures]
 //! ./target/release/examples/lstm_speed --fast-only   # the fast path alone
 
+use clap::Parser;
 use datasets::{Vocab, sonnets};
 use foundations::{figures::figure_path, rng};
-use lstm_gru::{FastLstmTrainer, LstmCell};
+use lstm_gru::{FastLstmTrainer, Lstm};
 use std::fmt::Write as _;
 use std::time::Instant;
 use vanilla_rnn_bptt::{CharTrainer, Output, RecurrentModel, TrainConfig};
 
-fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
+#[derive(Debug, Parser)]
+struct Args {
+    /// Iterations of the fast path per round (numpy runs a tenth, the
+    /// generic path a twentieth).
+    #[arg(long, default_value_t = 3000)]
+    iters: usize,
+    /// Rounds, interleaved.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Time the fast path alone.
+    #[arg(long)]
+    fast_only: bool,
+    /// Write the table into book/src/figures.
+    #[arg(long)]
+    figures: bool,
 }
 
 /// Iterations per second of the numpy reference, `iters` iterations;
@@ -69,31 +80,30 @@ fn median(xs: &[f64]) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let iters = arg(&args, "--iters", 3000);
-    let rounds = arg(&args, "--rounds", 5).max(1);
-    let fast_only = args.iter().any(|a| a == "--fast-only");
-    let write = args.iter().any(|a| a == "--write");
+    let args = Args::parse();
+    let (iters, rounds) = (args.iters, args.rounds.max(1));
     let text = sonnets();
     let vocab = Vocab::from_text(text)?;
     let data = vocab.encode(text)?;
-    let (v, n, t) = (vocab.len(), 100, 25);
+    let (v, n) = (vocab.len(), 100);
+    let config = TrainConfig::min_char_rnn(); // T = 25, lr 0.1, clip ±5
     let mut r = rng(0);
     let model = RecurrentModel::new(
-        LstmCell::new(v, n, &mut r)?,
+        Lstm::new(v, n, &mut r)?,
         Output::new(n, v, &mut r)?,
     )?;
     // the fast path, `k` iterations from the start
     let fast = |k: usize| -> Result<f64, Box<dyn std::error::Error>> {
         let mut m = model.clone();
-        let mut trainer = FastLstmTrainer::new(&m, data.clone(), t, 0.1)?;
+        let mut trainer =
+            FastLstmTrainer::new(&m, data.clone(), config.clone())?;
         let start = Instant::now();
         for _ in 0..k {
             trainer.step(&mut m)?;
         }
         Ok(k as f64 / start.elapsed().as_secs_f64())
     };
-    if fast_only {
+    if args.fast_only {
         for _ in 0..rounds {
             println!("FastLstmTrainer: {:.0} iterations/s", fast(iters)?);
         }
@@ -103,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ((iters / 10).max(20), (iters / 20).max(20));
     let mut table = String::from(
         "| round | numpy (it/s) | numpy with the fast path's shortcuts \
-         (it/s) | Rust, generic `CharTrainer<LstmCell>` (it/s) | Rust, \
+         (it/s) | Rust, generic `CharTrainer<Lstm>` (it/s) | Rust, \
          `FastLstmTrainer` (it/s) | fast / numpy | fast / numpy with \
          shortcuts |\n|---:|---:|---:|---:|---:|---:|---:|\n",
     );
@@ -114,8 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let np = numpy(np_iters, false)?;
         let np2 = numpy(np_iters, true)?;
         let mut m = model.clone();
-        let mut slow =
-            CharTrainer::new(&m, data.clone(), TrainConfig::min_char_rnn())?;
+        let mut slow = CharTrainer::new(&m, data.clone(), config.clone())?;
         let start = Instant::now();
         for _ in 0..generic_iters {
             slow.step(&mut m)?;
@@ -158,10 +167,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          {generic_iters} and the fast path for {iters}, one after the \
          other; the ratios' medians are the medians of the rounds' \
          ratios. Written by `lstm_speed --iters {iters} --rounds {rounds} \
-         --write`.\n"
+         --figures`.\n"
     );
     println!("{note}");
-    if write {
+    if args.figures {
         std::fs::write(
             figure_path(env!("CARGO_MANIFEST_DIR"), "lstm-gru-speed.md"),
             note,

@@ -1,7 +1,7 @@
 //! The fast path of the LSTM character model: the same forward, BPTT and
 //! Adagrad update as the generic [`vanilla_rnn_bptt::CharTrainer`] running
-//! an [`LstmCell`] (one sequence, `B = 1`, the summed loss), written for
-//! speed and tested equal to it:
+//! an [`Lstm`] (one sequence, `B = 1`, the summed loss, element-wise
+//! clipping), written for speed and tested equal to it:
 //!
 //! * every buffer is allocated once, in [`FastLstm::new`]; a training step
 //!   allocates nothing;
@@ -13,17 +13,19 @@
 //! * the step-by-step products run down the columns of `W_h` as stored
 //!   (`foundations::fast_math::{gemv_acc, gemv_t_acc}`), and `σ`, `tanh`
 //!   and `exp` are vectorisable polynomials from the same module;
-//! * clipping and Adagrad are one fused loop over the parameters, skipping
-//!   the columns of `W_x` whose gradient is zero (characters not in the
-//!   chunk), for which Adagrad changes nothing.
+//! * clipping and Adagrad are one fused loop over the parameters
+//!   (`foundations::optim::clip_adagrad`), skipping the columns of `W_x`
+//!   whose gradient is zero (characters not in the chunk), for which
+//!   Adagrad changes nothing.
 //!
 //! Book: *LSTM and GRU → Speed*.
 
-use crate::lstm_cell::LstmCell;
+use crate::lstm::Lstm;
 use foundations::fast_math::{axpy, gemv_acc, gemv_t_acc};
+use foundations::optim::clip_adagrad;
 use foundations::{Error, Mat, Params, ensure_finite};
 use nalgebra::DVector;
-use vanilla_rnn_bptt::RecurrentModel;
+use vanilla_rnn_bptt::{Clip, LossScale, RecurrentModel, TrainConfig};
 
 /// The vectorisable `e^x`, `σ` and `tanh` of the fast path (they live in
 /// `foundations::fast_math`, shared with the vanilla RNN's fast path).
@@ -61,9 +63,9 @@ pub struct FastLstm {
     /// only columns of `∇W_x` that are not zero.
     used: Vec<bool>,
     /// The gradients, as a model (`cell.w`, `cell.b`, `out.v`, `out.c`).
-    grads: RecurrentModel<LstmCell>,
+    grads: RecurrentModel<Lstm>,
     /// Adagrad's memory, as a model.
-    memory: RecurrentModel<LstmCell>,
+    memory: RecurrentModel<Lstm>,
 }
 
 impl FastLstm {
@@ -73,7 +75,7 @@ impl FastLstm {
     /// [`Error::Config`] when `t_max` is 0 or the model does not read the
     /// vocabulary it predicts.
     pub fn new(
-        model: &RecurrentModel<LstmCell>,
+        model: &RecurrentModel<Lstm>,
         t_max: usize,
     ) -> Result<Self, Error> {
         let n = model.cell.w.nrows() / 4;
@@ -112,7 +114,7 @@ impl FastLstm {
     }
 
     /// The gradients of the last [`FastLstm::loss_and_grads`].
-    pub fn grads(&self) -> &RecurrentModel<LstmCell> {
+    pub fn grads(&self) -> &RecurrentModel<Lstm> {
         &self.grads
     }
 
@@ -133,7 +135,7 @@ impl FastLstm {
     /// id is outside the vocabulary, or `h0`, `c0` are not `n x 1`.
     pub fn loss_and_grads(
         &mut self,
-        model: &RecurrentModel<LstmCell>,
+        model: &RecurrentModel<Lstm>,
         inputs: &[usize],
         targets: &[usize],
         h0: &Mat,
@@ -158,11 +160,28 @@ impl FastLstm {
             h0.shape(),
             c0.shape()
         );
-        let m = 4 * n;
-        let ws = model.cell.w.as_slice();
-        let (w_h, bs) = (&ws[..n * m], model.cell.b.as_slice());
         self.hs.column_mut(0).copy_from(&h0.column(0));
         self.cs.column_mut(0).copy_from(&c0.column(0));
+        self.forward_chunk(model, inputs);
+        let loss = self.output_loss_and_grads(model, targets);
+        self.backward_through_time(model, t_len);
+        self.parameter_grads(inputs);
+        loss
+    }
+
+    /// The LSTM over the chunk, step by step from `h_0 = hs[:, 0]`,
+    /// `c_0 = cs[:, 0]`: `a_t = W_h h_{t−1} + W_x[:, x_t] + b`,
+    /// `(i, f, o, g) = (σ, σ, σ, tanh)(a_t)`, `c_t = f ⊙ c_{t−1} + i ⊙ g`,
+    /// `h_t = o ⊙ tanh(c_t)`, into `gates`, `cs`, `tanh_cs`, `hs` (and
+    /// `hs_t`, its transpose).
+    fn forward_chunk(
+        &mut self,
+        model: &RecurrentModel<Lstm>,
+        inputs: &[usize],
+    ) {
+        let (n, m) = (self.n, 4 * self.n);
+        let ws = model.cell.w.as_slice();
+        let (w_h, bs) = (&ws[..n * m], model.cell.b.as_slice());
         // ANCHOR: fast_forward
         for (t, &id) in inputs.iter().enumerate() {
             // a = W_h h_{t−1} + (column id of W_x) + b: one product for
@@ -193,7 +212,18 @@ impl FastLstm {
         }
         // ANCHOR_END: fast_forward
         self.hs.transpose_to(&mut self.hs_t);
-        // logits for the whole chunk at once: O = V H + c
+    }
+
+    /// The output layer for the whole chunk at once: `O = V H + c`,
+    /// `ŷ_t = softmax(o_t)`, `L = −Σ_t log ŷ_t[y_t]` (returned), then
+    /// `∇o_t = ŷ_t − y_t` (left in `probs`), `∇V = ∇O Hᵀ`,
+    /// `∇c = Σ_t ∇o_t` and `∇H = Vᵀ ∇O` (into `d_hs`).
+    fn output_loss_and_grads(
+        &mut self,
+        model: &RecurrentModel<Lstm>,
+        targets: &[usize],
+    ) -> f64 {
+        let t_len = targets.len();
         let hs = self.hs.columns(1, t_len);
         let mut probs = self.probs.columns_mut(0, t_len);
         for mut col in probs.column_iter_mut() {
@@ -210,8 +240,6 @@ impl FastLstm {
             loss -= col[y].ln();
             col[y] -= 1.0; // ∇o = ŷ − y
         }
-        // output layer backward for all steps at once: ∇V = ∇O Hᵀ,
-        // ∇c = Σ_t ∇o_t, ∇H = Vᵀ ∇O
         let g = &mut self.grads;
         g.out.v.gemm(1.0, &probs, &self.hs_t.rows(1, t_len), 0.0);
         g.out.c.fill(0.0);
@@ -221,6 +249,21 @@ impl FastLstm {
         model.out.v.transpose_to(&mut self.v_t);
         let mut d_hs = self.d_hs.columns_mut(0, t_len);
         d_hs.gemm(1.0, &self.v_t, &probs, 0.0);
+        loss
+    }
+
+    /// Back through time from `t = T` down to 1, carrying `(∇h, ∇c)`:
+    /// `∇h_t = ∇H[:, t] + W_hᵀ ∇a_{t+1}`,
+    /// `∇c_t = ∇c_{t+1} ⊙ f_{t+1} + ∇h_t ⊙ o ⊙ (1 − tanh² c_t)`, and the
+    /// pre-activation gradients `∇a_t = (∇i, ∇f, ∇o, ∇g) ⊙ (σ', σ', σ',
+    /// tanh')` into `d_a`.
+    fn backward_through_time(
+        &mut self,
+        model: &RecurrentModel<Lstm>,
+        t_len: usize,
+    ) {
+        let (n, m) = (self.n, 4 * self.n);
+        let w_h = &model.cell.w.as_slice()[..n * m];
         let d_hs = self.d_hs.as_slice();
         let (gates, d_a) = (self.gates.as_slice(), self.d_a.as_mut_slice());
         let (cs, tanh_cs) = (self.cs.as_slice(), self.tanh_cs.as_slice());
@@ -257,8 +300,16 @@ impl FastLstm {
             gemv_t_acc(d_h, w_h, da);
         }
         // ANCHOR_END: fast_backward
-        // ∇W_h = ∇A H_{prev}ᵀ for the whole chunk; ∇W_x and ∇b add ∇a_t
-        // into the column x_t selected
+    }
+
+    /// The parameter gradients of the cell for the whole chunk:
+    /// `∇W_h = ∇A H_{prev}ᵀ` (one product), and `∇W_x[:, x_t] += ∇a_t`,
+    /// `∇b = Σ_t ∇a_t` (the columns of `W_x` the chunk's characters
+    /// select; the last chunk's columns are cleared first, the others are
+    /// still zero).
+    fn parameter_grads(&mut self, inputs: &[usize]) {
+        let (n, m, t_len) = (self.n, 4 * self.n, inputs.len());
+        let g = &mut self.grads;
         let d_a = self.d_a.columns(0, t_len);
         g.cell.w.columns_mut(0, n).gemm(
             1.0,
@@ -281,27 +332,23 @@ impl FastLstm {
             axpy(db, 1.0, da);
             self.used[id] = true;
         }
-        loss
     }
 
     /// Clips every gradient entry to `[−clip, clip]` and applies Adagrad
-    /// (`m ← m + g²; θ ← θ − lr g / sqrt(m + 1e-8)`, as
-    /// `foundations::optim::Adagrad`) in one pass. The columns of `W_x`
+    /// (`m ← m + g²; θ ← θ − lr g / sqrt(m + 1e-8)`) in one pass:
+    /// `foundations::optim::clip_adagrad`, as `Adagrad` and the vanilla
+    /// RNN's fast path. The columns of `W_x`
     /// for characters not in the last chunk have a zero gradient, for
     /// which Adagrad changes neither `m` nor `θ` (`m + 0 = m`,
     /// `θ − 0 = θ`, exactly): they are skipped.
     pub fn clip_and_adagrad(
         &mut self,
-        model: &mut RecurrentModel<LstmCell>,
+        model: &mut RecurrentModel<Lstm>,
         lr: f64,
         clip: f64,
     ) {
         let update = |theta: &mut [f64], grad: &[f64], mem: &mut [f64]| {
-            for ((t, &g), m) in theta.iter_mut().zip(grad).zip(mem) {
-                let g = g.clamp(-clip, clip);
-                *m += g * g;
-                *t -= lr * g / (*m + 1e-8).sqrt();
-            }
+            clip_adagrad(theta, grad, mem, clip, lr);
         };
         let (g, mem) = (&self.grads, &mut self.memory);
         let (n, m) = (self.n, 4 * self.n);
@@ -323,9 +370,10 @@ impl FastLstm {
     }
 }
 
-/// min-char-rnn's training loop for an LSTM on the fast path: chunks of
-/// `T` characters, the state carried from chunk to chunk and reset when the
-/// corpus wraps, element-wise clipping to ±5 and Adagrad.
+/// min-char-rnn's training loop for an LSTM on the fast path
+/// ([`vanilla_rnn_bptt::CharTrainer`]'s, for the configurations it
+/// covers): chunks of `T` characters, the state carried from chunk to chunk
+/// and reset when the corpus wraps, element-wise clipping and Adagrad.
 #[derive(Debug, Clone)]
 pub struct FastLstmTrainer {
     fast: FastLstm,
@@ -335,22 +383,43 @@ pub struct FastLstmTrainer {
     c: Mat,
     t_len: usize,
     lr: f64,
+    clip: f64,
     steps: usize,
 }
 
 impl FastLstmTrainer {
-    /// A trainer for `model` on `data` with chunks of `t_len` and Adagrad's
-    /// learning rate `lr`.
+    /// A trainer for `model` on `data` with `config`'s chunk length `T`
+    /// (`seq_len`), learning rate and clipping threshold.
     ///
     /// # Errors
-    /// As [`FastLstm::new`]; [`Error::Data`] when `data` has fewer than
-    /// `T + 1` characters or an id outside the vocabulary.
+    /// [`Error::Config`] for a bad configuration or one the fast path does
+    /// not implement (it implements min-char-rnn's recipe: the summed loss,
+    /// element-wise clipping, no truncation inside a chunk; use
+    /// `CharTrainer` otherwise), and as [`FastLstm::new`]; [`Error::Data`]
+    /// when `data` has fewer than `T + 1` characters or an id outside the
+    /// vocabulary.
     pub fn new(
-        model: &RecurrentModel<LstmCell>,
+        model: &RecurrentModel<Lstm>,
         data: Vec<usize>,
-        t_len: usize,
-        lr: f64,
+        config: TrainConfig,
     ) -> Result<Self, Error> {
+        config.validate()?;
+        let clip = match config.clip {
+            Clip::Elementwise(c)
+                if config.scale == LossScale::Sum
+                    && config.truncation.is_none() =>
+            {
+                c
+            }
+            _ => {
+                return Err(Error::config(
+                    "FastLstmTrainer",
+                    "the fast path implements the summed loss, element-wise \
+                     clipping and whole-chunk BPTT; use CharTrainer otherwise",
+                ));
+            }
+        };
+        let t_len = config.seq_len;
         let fast = FastLstm::new(model, t_len)?;
         vanilla_rnn_bptt::check_ids(&data, model.outputs())?;
         if data.len() < t_len + 1 {
@@ -368,7 +437,8 @@ impl FastLstmTrainer {
             h: Mat::zeros(n, 1),
             c: Mat::zeros(n, 1),
             t_len,
-            lr,
+            lr: config.lr,
+            clip,
             steps: 0,
         })
     }
@@ -380,7 +450,7 @@ impl FastLstmTrainer {
     /// left unchanged).
     pub fn step(
         &mut self,
-        model: &mut RecurrentModel<LstmCell>,
+        model: &mut RecurrentModel<Lstm>,
     ) -> Result<f64, Error> {
         let t = self.t_len;
         if self.pos + t + 1 > self.data.len() {
@@ -397,7 +467,7 @@ impl FastLstmTrainer {
             &self.c,
         );
         let loss = ensure_finite(loss, self.steps)?;
-        self.fast.clip_and_adagrad(model, self.lr, 5.0);
+        self.fast.clip_and_adagrad(model, self.lr, self.clip);
         self.h.column_mut(0).copy_from(&self.fast.hs.column(t));
         self.c.column_mut(0).copy_from(&self.fast.cs.column(t));
         self.pos += t;

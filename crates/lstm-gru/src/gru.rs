@@ -1,6 +1,8 @@
-//! The GRU cell (Cho et al. 2014) exactly as the slide writes it, the
-//! reference form: one step forward and backward, and a sequence backward
-//! through time.
+//! The GRU cell (Cho et al. 2014): its parameters, named as on the slide,
+//! and the reference form — one step forward and backward exactly as the
+//! slide writes them. The engine form of the same cell (the
+//! [`vanilla_rnn_bptt::RecurrentCell`] implementation that runs sequences,
+//! and that later crates use) is in [`crate::gru_engine`].
 //!
 //! `r_t = σ(W_xr x_t + W_hr h_{t−1} + b_r)`,
 //! `z_t = σ(W_xz x_t + W_hz h_{t−1} + b_z)`,
@@ -12,13 +14,17 @@
 //! h̃_t`), and PyTorch applies `r` after the product: `r ⊙ (W_hh h_{t−1} +
 //! b_hh)`. Book: *LSTM and GRU → The GRU*.
 
-use crate::ops::{add_bias, sum_columns};
 use foundations::activations::{sigmoid, tanh};
+use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
-use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
+use foundations::{Error, Mat, Rng, impl_params};
+use vanilla_rnn_bptt::RecurrentCell;
 
 /// The GRU's parameters, named as on the slide: `w_x*` are `n x D`, `w_h*`
-/// are `n x n`, biases `n x 1`. Gradients are a second `Gru` value.
+/// are `n x n`, biases `n x 1`. Gradients are a second `Gru` value. The
+/// slide form is [`Gru::step_forward_reference`] and
+/// [`Gru::step_backward_reference`]; the engine is
+/// `<Gru as RecurrentCell>::step_forward` (tested equal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gru {
     /// Reset gate, input weights `W_xr`.
@@ -52,7 +58,7 @@ impl_params!(Gru {
     b_h
 });
 
-/// What [`Gru::step_backward`] needs from one step forward.
+/// What [`Gru::step_backward_reference`] needs from one step forward.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GruStepCache {
     /// `x_t`, `D x B`.
@@ -65,13 +71,6 @@ pub struct GruStepCache {
     pub z: Mat,
     /// Candidate `h̃_t`.
     pub h_tilde: Mat,
-}
-
-/// What [`Gru::backward`] needs: the cache of every step, in order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GruCache {
-    /// One [`GruStepCache`] per time step.
-    pub steps: Vec<GruStepCache>,
 }
 
 impl Gru {
@@ -111,26 +110,20 @@ impl Gru {
         })
     }
 
-    /// The hidden size `n`.
-    pub fn hidden_size(&self) -> usize {
-        self.w_hh.nrows()
-    }
-
-    /// The input size `D`.
-    pub fn input_size(&self) -> usize {
-        self.w_xh.ncols()
-    }
-
-    /// One step of the slide's GRU. `x` is `D x B`, `h_prev` is `n x B`.
+    /// One step of the slide's GRU. `h_prev` is `n x B`, `x` is `D x B`.
     ///
     /// Book: *LSTM and GRU → The GRU*.
     ///
     /// # Panics
-    /// When a shape does not fit: `gru::step_forward: x is 5x1, expected
-    /// 4 x B`.
-    pub fn step_forward(&self, x: &Mat, h_prev: &Mat) -> (Mat, GruStepCache) {
+    /// When a shape does not fit: `Gru::step_forward_reference: x is 5x1,
+    /// expected 4 x B`.
+    pub fn step_forward_reference(
+        &self,
+        h_prev: &Mat,
+        x: &Mat,
+    ) -> (Mat, GruStepCache) {
         let (n, d) = (self.hidden_size(), self.input_size());
-        let f_name = "gru::step_forward";
+        let f_name = "Gru::step_forward_reference";
         expect_shape(f_name, "x", x, Dim::Is(d), Dim::Any("B"));
         let b = Dim::Is(x.ncols());
         expect_shape(f_name, "h_prev", h_prev, Dim::Is(n), b);
@@ -159,20 +152,21 @@ impl Gru {
     }
 
     /// One step back: from `∂L/∂h_t` (`n x B`) to the parameter gradients,
-    /// `∂L/∂x_t` and `∂L/∂h_{t−1}`.
+    /// `∂L/∂h_{t−1}` and `∂L/∂x_t`.
     ///
     /// Book: *LSTM and GRU → The GRU*.
     ///
     /// # Panics
     /// When `d_h` is not `n x B`.
-    pub fn step_backward(
+    pub fn step_backward_reference(
         &self,
         cache: &GruStepCache,
         d_h: &Mat,
     ) -> (Gru, Mat, Mat) {
         let n = self.hidden_size();
         let b = Dim::Is(cache.x.ncols());
-        expect_shape("gru::step_backward", "d_h", d_h, Dim::Is(n), b);
+        let f_name = "Gru::step_backward_reference";
+        expect_shape(f_name, "d_h", d_h, Dim::Is(n), b);
         // BEGIN SOLUTION gru-step-backward
         let GruStepCache {
             x,
@@ -217,65 +211,7 @@ impl Gru {
             b_h: sum_columns(&d_ah),
         };
         // ANCHOR_END: gru_back_gates
-        (grads, d_x, d_h_prev)
+        (grads, d_h_prev, d_x)
         // END SOLUTION
-    }
-
-    /// A whole sequence forward from `h0`: returns every `h_t` and the
-    /// cache.
-    ///
-    /// # Panics
-    /// When `xs` is empty or a shape does not fit.
-    pub fn forward(&self, xs: &[Mat], h0: &Mat) -> (Vec<Mat>, GruCache) {
-        assert!(!xs.is_empty(), "gru::forward: xs is empty, expected T ≥ 1");
-        let mut h = h0.clone();
-        let mut hs = Vec::with_capacity(xs.len());
-        let mut steps = Vec::with_capacity(xs.len());
-        for x in xs {
-            let (next, cache) = self.step_forward(x, &h);
-            hs.push(next.clone());
-            steps.push(cache);
-            h = next;
-        }
-        (hs, GruCache { steps })
-    }
-
-    /// A whole sequence backward through time: `d_hs[t]` is `∂L/∂h_t` from
-    /// the layers above, `d_last` the gradient flowing into the final `h`
-    /// from later. Returns the parameter gradients summed over time, every
-    /// `∂L/∂x_t`, and `∂L/∂h_0`.
-    ///
-    /// # Panics
-    /// When `d_hs` does not have one entry per step, or a shape does not fit.
-    pub fn backward(
-        &self,
-        cache: &GruCache,
-        d_hs: &[Mat],
-        d_last: &Mat,
-    ) -> (Gru, Vec<Mat>, Mat) {
-        assert_eq!(
-            d_hs.len(),
-            cache.steps.len(),
-            "gru::backward: d_hs has {} steps, expected T = {}",
-            d_hs.len(),
-            cache.steps.len()
-        );
-        let n = self.hidden_size();
-        let b = Dim::Is(cache.steps[0].x.ncols());
-        for d_h in d_hs {
-            expect_shape("gru::backward", "d_hs[t]", d_h, Dim::Is(n), b);
-        }
-        expect_shape("gru::backward", "d_last", d_last, Dim::Is(n), b);
-        let mut grads = self.zeros_like();
-        let mut d_xs = vec![Mat::zeros(0, 0); d_hs.len()];
-        let mut d_h = d_last.clone();
-        for t in (0..d_hs.len()).rev() {
-            d_h += &d_hs[t];
-            let (g, d_x, d_prev) = self.step_backward(&cache.steps[t], &d_h);
-            grads.accumulate(&g);
-            d_xs[t] = d_x;
-            d_h = d_prev;
-        }
-        (grads, d_xs, d_h)
     }
 }

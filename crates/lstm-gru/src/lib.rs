@@ -6,33 +6,39 @@
 //! state is `h` (hidden) and `c` (cell). Gates of the GRU: `r` reset, `z`
 //! update; candidate `h̃`.
 //!
-//! ## Two forms of every cell
+//! ## One type per cell, two forms
 //!
-//! * the **reference** ([`Lstm`], [`Gru`]): the slide's equations line by
-//!   line. Their step forward and backward and the LSTM's backward through
-//!   time are the exercises; nothing outside this crate's tests uses them.
-//!   [`Mut1`], [`Mut2`], [`Mut3`] are Jozefowicz et al.'s variants, whose
-//!   step backward passes are optional challenge exercises.
-//! * the **engine** ([`LstmCell`], [`GruCell`]): the same cells, fast,
-//!   implementing [`vanilla_rnn_bptt::RecurrentCell`], so the generic
-//!   sequence forward, BPTT, truncated BPTT, training loop
-//!   ([`vanilla_rnn_bptt::CharTrainer`]) and sampling run them. Tested equal
-//!   to the reference. Later crates use these.
+//! [`Lstm`] and [`Gru`] each hold one cell's parameters (a second value of
+//! the same type holds their gradients) and have two forms:
+//!
+//! * the **reference**, the slide's equations line by line:
+//!   `step_forward_reference(&prev, &x)`, `step_backward_reference(&cache,
+//!   &d_next) -> (grads, d_prev, d_x)`, and for the LSTM the sequence
+//!   `forward_reference` / `backward_reference` (through time). These are
+//!   the exercises; nothing outside this crate's tests runs them.
+//!   [`Mut1`], [`Mut2`], [`Mut3`] are Jozefowicz et al.'s variants, with a
+//!   single form (`step_forward`, `step_backward`), whose step backward
+//!   passes are optional challenge exercises.
+//! * the **engine**: the same cells implementing
+//!   [`vanilla_rnn_bptt::RecurrentCell`] (in [`lstm_engine`],
+//!   [`gru_engine`]), so the generic sequence forward, BPTT, truncated
+//!   BPTT, training loop ([`vanilla_rnn_bptt::CharTrainer`]) and sampling
+//!   run them. Tested equal to the reference. Later crates use these.
 //! * [`Stack`] puts any engine cell in layers and is a `RecurrentCell`
 //!   itself. Its step forward is given; its step backward is the exercise
 //!   `stacked-backward`, so in the student edition anything that runs BPTT
 //!   through a stack waits for that exercise.
 //!
-//! ## Using the engine cells (the API later crates rely on)
+//! ## Using the engine (the API later crates rely on)
 //!
-//! * `LstmCell::new(input_size, hidden_size, &mut rng)`; state
+//! * `Lstm::new(input_size, hidden_size, &mut rng)`; state
 //!   [`LstmState`] `{ h, c }` (`n x B` each), state gradient
 //!   [`LstmStateGrads`] `{ d_h, d_c }`. Parameters `w` (`4n x (n + D)`,
 //!   gate rows i, f, o, g, columns `[h; x]`) and `b` (`4n x 1`).
-//! * `GruCell::new(input_size, hidden_size, &mut rng)`; state and state
-//!   gradient are plain `n x B` matrices. Parameters `w_x` (`3n x D`, rows
-//!   r, z, h̃), `w_h` (`2n x n`, rows r, z), `w_hh` (`n x n`), `b`
-//!   (`3n x 1`).
+//! * `Gru::new(input_size, hidden_size, &mut rng)`; state and state
+//!   gradient are plain `n x B` matrices. Parameters named as on the slide:
+//!   `w_xr`, `w_xz`, `w_xh` (`n x D`), `w_hr`, `w_hz`, `w_hh` (`n x n`),
+//!   `b_r`, `b_z`, `b_h` (`n x 1`).
 //! * `Stack::new(vec![cell0, cell1, …])?`: any depth of any one cell type;
 //!   its state is a `Vec` of the cells' states, bottom first.
 //! * Through the trait: `cell.step_forward(&state, &x) -> (state, cache)`
@@ -43,23 +49,23 @@
 //!
 //! * [`FastLstmTrainer`] / [`FastLstm`]: the LSTM character model on a
 //!   fast path (preallocated buffers, chunk-level products), tested equal to
-//!   `CharTrainer<LstmCell>`; `examples/lstm_speed.rs` compares it with the
+//!   `CharTrainer<Lstm>`; `examples/lstm_speed.rs` compares it with the
 //!   numpy reference in `benches/lstm_numpy.py`.
 //!
 //! ```
 //! use foundations::{Mat, rng};
-//! use lstm_gru::{LstmCell, Stack};
+//! use lstm_gru::{Lstm, Stack};
 //! use vanilla_rnn_bptt::RecurrentCell;
 //!
 //! let mut r = rng(0);
 //! let stack = Stack::new(vec![
-//!     LstmCell::new(3, 5, &mut r).unwrap(),
-//!     LstmCell::new(5, 5, &mut r).unwrap(),
+//!     Lstm::new(3, 5, &mut r).unwrap(),
+//!     Lstm::new(5, 5, &mut r).unwrap(),
 //! ])
 //! .unwrap();
 //! let x = Mat::from_element(3, 2, 0.5); // D = 3, B = 2
 //! let (state, _cache) = stack.step_forward(&stack.zero_state(2), &x);
-//! assert_eq!(<Stack<LstmCell>>::hidden(&state).shape(), (5, 2));
+//! assert_eq!(<Stack<Lstm>>::hidden(&state).shape(), (5, 2));
 //! // stack.step_backward(&_cache, &stack.zero_state_grad(2)) is the
 //! // exercise stacked-backward: (grads, d_prev, d_x), d_x of shape 3 x 2.
 //! ```
@@ -68,21 +74,21 @@
 
 pub mod fast_lstm;
 pub mod gru;
-pub mod gru_cell;
+pub mod gru_engine;
 pub mod lstm;
-pub mod lstm_cell;
+pub mod lstm_engine;
 pub mod mut1;
 pub mod mut2;
 pub mod mut3;
 pub mod mut_shared;
-pub mod ops;
 pub mod stack;
 
 pub use fast_lstm::{FastLstm, FastLstmTrainer};
-pub use gru::{Gru, GruCache, GruStepCache};
-pub use gru_cell::{GruCell, GruCellCache};
+pub use gru::{Gru, GruStepCache};
+pub use gru_engine::GruEngineCache;
 pub use lstm::{Lstm, LstmCache, LstmState, LstmStateGrads, LstmStepCache};
-pub use lstm_cell::{LstmCell, LstmCellCache};
+pub use lstm_engine::LstmEngineCache;
+pub use mut_shared::MutCache;
 pub use mut1::Mut1;
 pub use mut2::Mut2;
 pub use mut3::Mut3;

@@ -1,6 +1,9 @@
-//! The LSTM cell (Hochreiter & Schmidhuber 1997), the reference form: one
-//! step forward and backward, and a sequence forward and backward through
-//! time, through both `h` and `c`, written to read like the slide.
+//! The LSTM cell (Hochreiter & Schmidhuber 1997): its parameters, its state,
+//! and the reference form — one step forward and backward, and a sequence
+//! forward and backward through time, through both `h` and `c`, written to
+//! read like the slide. The engine form of the same cell (the
+//! [`RecurrentCell`] implementation that later crates run) is in
+//! [`crate::lstm_engine`].
 //!
 //! `(i, f, o, g) = (σ, σ, σ, tanh)(W [h_{t−1}; x_t] + b)`,
 //! `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
@@ -10,13 +13,16 @@
 //! gates in the slide's order i, f, o, g (PyTorch orders them i, f, g, o).
 //! Book: *LSTM and GRU → The LSTM cell*.
 
-use crate::ops::{add_bias, stack_rows, sum_columns};
 use foundations::activations::{sigmoid, tanh};
+use foundations::ops::{add_bias, stack_rows, sum_columns};
 use foundations::shape::{Dim, expect_shape};
-use foundations::{Error, Mat, Rng, impl_params};
+use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
+use vanilla_rnn_bptt::RecurrentCell;
 
 /// The LSTM's parameters: `w` (`4n x (n + D)`) and `b` (`4n x 1`).
-/// Gradients are a second `Lstm` value.
+/// Gradients are a second `Lstm` value. The slide form is
+/// [`Lstm::step_forward_reference`] and its kin; the engine is
+/// `<Lstm as RecurrentCell>::step_forward` (tested equal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lstm {
     /// `W = [W_h W_x]`, gate blocks i, f, o, g from top to bottom.
@@ -66,7 +72,7 @@ impl LstmStateGrads {
     }
 }
 
-/// What [`Lstm::step_backward`] needs from one step forward.
+/// What [`Lstm::step_backward_reference`] needs from one step forward.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LstmStepCache {
     /// `[h_{t−1}; x_t]`, `(n + D) x B`.
@@ -85,7 +91,8 @@ pub struct LstmStepCache {
     pub tanh_c: Mat,
 }
 
-/// What [`Lstm::backward`] needs: the cache of every step, in order.
+/// What [`Lstm::backward_reference`] needs: the cache of every step, in
+/// order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LstmCache {
     /// One [`LstmStepCache`] per time step.
@@ -151,32 +158,22 @@ impl Lstm {
         Ok(Lstm { w, b })
     }
 
-    /// The hidden size `n`.
-    pub fn hidden_size(&self) -> usize {
-        self.w.nrows() / 4
-    }
-
-    /// The input size `D`.
-    pub fn input_size(&self) -> usize {
-        self.w.ncols() - self.hidden_size()
-    }
-
     /// One step: `(i, f, o, g) = (σ, σ, σ, tanh)(W [h_{t−1}; x_t] + b)`,
     /// `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
-    /// `x` is `D x B`; `prev.h` and `prev.c` are `n x B`.
+    /// `prev.h` and `prev.c` are `n x B`; `x` is `D x B`.
     ///
     /// Book: *LSTM and GRU → The LSTM cell*.
     ///
     /// # Panics
-    /// When a shape does not fit: `lstm::step_forward: x is 5x1, expected
-    /// 4 x B`.
-    pub fn step_forward(
+    /// When a shape does not fit: `Lstm::step_forward_reference: x is 5x1,
+    /// expected 4 x B`.
+    pub fn step_forward_reference(
         &self,
-        x: &Mat,
         prev: &LstmState,
+        x: &Mat,
     ) -> (LstmState, LstmStepCache) {
         let (n, d) = (self.hidden_size(), self.input_size());
-        let f_name = "lstm::step_forward";
+        let f_name = "Lstm::step_forward_reference";
         expect_shape(f_name, "x", x, Dim::Is(d), Dim::Any("B"));
         let b = Dim::Is(x.ncols());
         expect_shape(f_name, "h_prev", &prev.h, Dim::Is(n), b);
@@ -209,20 +206,20 @@ impl Lstm {
     }
 
     /// One step back: from `d_next = (∂L/∂h_t, ∂L/∂c_t)` to the gradients of
-    /// `W` and `b`, of `x_t`, and of the previous state
-    /// `(∂L/∂h_{t−1}, ∂L/∂c_{t−1})`.
+    /// `W` and `b`, of the previous state `(∂L/∂h_{t−1}, ∂L/∂c_{t−1})`, and
+    /// of `x_t`.
     ///
     /// Book: *LSTM and GRU → Backward through one step*.
     ///
     /// # Panics
     /// When `d_next.d_h` or `d_next.d_c` is not `n x B`.
-    pub fn step_backward(
+    pub fn step_backward_reference(
         &self,
         cache: &LstmStepCache,
         d_next: &LstmStateGrads,
-    ) -> (Lstm, Mat, LstmStateGrads) {
+    ) -> (Lstm, LstmStateGrads, Mat) {
         let n = self.hidden_size();
-        let f_name = "lstm::step_backward";
+        let f_name = "Lstm::step_backward_reference";
         let b = Dim::Is(cache.i.ncols());
         expect_shape(f_name, "d_h", &d_next.d_h, Dim::Is(n), b);
         expect_shape(f_name, "d_c", &d_next.d_c, Dim::Is(n), b);
@@ -276,29 +273,32 @@ impl Lstm {
             d_h: d_h_prev,
             d_c: d_c_prev,
         };
-        (grads, d_x, d_prev)
+        (grads, d_prev, d_x)
         // END SOLUTION
     }
 
-    /// A whole sequence forward: `xs[t]` is `x_t` (`D x B`), starting from
-    /// `state0`. Returns every `h_t` (`n x B`), the final state and the
-    /// cache.
+    /// A whole sequence forward, starting from `state0`: `xs[t]` is `x_t`
+    /// (`D x B`). Returns every `h_t` (`n x B`), the final state and the
+    /// cache. Its engine twin is `vanilla_rnn_bptt::sequence_forward`.
     ///
     /// # Panics
     /// When `xs` is empty or a shape does not fit (see
-    /// [`Lstm::step_forward`]).
-    pub fn forward(
+    /// [`Lstm::step_forward_reference`]).
+    pub fn forward_reference(
         &self,
-        xs: &[Mat],
         state0: &LstmState,
+        xs: &[Mat],
     ) -> (Vec<Mat>, LstmState, LstmCache) {
-        assert!(!xs.is_empty(), "lstm::forward: xs is empty, expected T ≥ 1");
+        assert!(
+            !xs.is_empty(),
+            "Lstm::forward_reference: xs is empty, expected T ≥ 1"
+        );
         // ANCHOR: lstm_forward_seq
         let mut state = state0.clone();
         let mut hs = Vec::with_capacity(xs.len());
         let mut steps = Vec::with_capacity(xs.len());
         for x in xs {
-            let (next, cache) = self.step_forward(x, &state);
+            let (next, cache) = self.step_forward_reference(&state, x);
             hs.push(next.h.clone());
             steps.push(cache);
             state = next;
@@ -311,63 +311,50 @@ impl Lstm {
     /// `d_hs[t]` is `∂L/∂h_t` from the layers above (`n x B`, zeros where no
     /// loss reads `h_t`); `d_last` is the gradient flowing into the final
     /// state from later (zeros when the sequence ends the loss). Returns the
-    /// parameter gradients summed over time, every `∂L/∂x_t`, and the
-    /// gradient of `state0`.
+    /// parameter gradients summed over time, the gradient of `state0`, and
+    /// every `∂L/∂x_t`. Its engine twin is
+    /// `vanilla_rnn_bptt::sequence_backward`.
     ///
     /// Book: *LSTM and GRU → Through time*.
     ///
     /// # Panics
     /// When `d_hs` does not have one entry per step, or a shape does not fit.
-    pub fn backward(
+    pub fn backward_reference(
         &self,
         cache: &LstmCache,
         d_hs: &[Mat],
         d_last: &LstmStateGrads,
-    ) -> (Lstm, Vec<Mat>, LstmStateGrads) {
+    ) -> (Lstm, LstmStateGrads, Vec<Mat>) {
+        let f_name = "Lstm::backward_reference";
         assert_eq!(
             d_hs.len(),
             cache.steps.len(),
-            "lstm::backward: d_hs has {} steps, expected T = {}",
+            "{f_name}: d_hs has {} steps, expected T = {}",
             d_hs.len(),
             cache.steps.len()
         );
         let n = self.hidden_size();
         let b = Dim::Is(cache.steps[0].i.ncols());
         for d_h in d_hs {
-            expect_shape("lstm::backward", "d_hs[t]", d_h, Dim::Is(n), b);
+            expect_shape(f_name, "d_hs[t]", d_h, Dim::Is(n), b);
         }
-        expect_shape(
-            "lstm::backward",
-            "d_last.d_h",
-            &d_last.d_h,
-            Dim::Is(n),
-            b,
-        );
-        expect_shape(
-            "lstm::backward",
-            "d_last.d_c",
-            &d_last.d_c,
-            Dim::Is(n),
-            b,
-        );
+        expect_shape(f_name, "d_last.d_h", &d_last.d_h, Dim::Is(n), b);
+        expect_shape(f_name, "d_last.d_c", &d_last.d_c, Dim::Is(n), b);
         // BEGIN SOLUTION lstm-through-time
         // ANCHOR: lstm_backward_seq
-        let mut grads = Lstm {
-            w: Mat::zeros(self.w.nrows(), self.w.ncols()),
-            b: Mat::zeros(self.b.nrows(), 1),
-        };
+        let mut grads = self.zeros_like();
         let mut d_xs = vec![Mat::zeros(0, 0); d_hs.len()];
         let mut d_state = d_last.clone();
         for t in (0..d_hs.len()).rev() {
             // h_t feeds both the loss (d_hs[t]) and the next step (d_state.d_h)
             d_state.d_h += &d_hs[t];
-            let (g, d_x, d_prev) =
-                self.step_backward(&cache.steps[t], &d_state);
-            foundations::ParamsExt::accumulate(&mut grads, &g);
-            d_xs[t] = d_x;
+            let (g, d_prev, d_x) =
+                self.step_backward_reference(&cache.steps[t], &d_state);
+            grads.accumulate(&g);
             d_state = d_prev;
+            d_xs[t] = d_x;
         }
-        (grads, d_xs, d_state)
+        (grads, d_state, d_xs)
         // ANCHOR_END: lstm_backward_seq
         // END SOLUTION
     }

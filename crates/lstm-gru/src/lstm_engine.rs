@@ -1,8 +1,8 @@
-//! The LSTM as an engine: the same cell as [`crate::Lstm`] (same `w`, `b`,
-//! same gate order i, f, o, g), implementing
-//! [`vanilla_rnn_bptt::RecurrentCell`] so that the generic BPTT, truncated
-//! BPTT, training loop and sampling run it. Not an exercise: it is what the
-//! examples and later crates use, and it is tested equal to the reference.
+//! The LSTM's engine: [`crate::Lstm`] (the same `w`, `b`, gate order i, f,
+//! o, g) implementing [`vanilla_rnn_bptt::RecurrentCell`], so that the
+//! generic BPTT, truncated BPTT, training loop and sampling run it. Not an
+//! exercise: it is what the examples and later crates use, and it is tested
+//! equal to the reference (`Lstm::step_forward_reference`, …).
 //!
 //! What makes it faster than the reference: no `[h; x]` is stacked (the two
 //! column blocks of `W` multiply `h` and `x` in place, one fused product for
@@ -10,28 +10,17 @@
 //! multiplying by it, and the nonlinearities, the state update and the
 //! whole gate backward run in single loops over contiguous columns.
 //!
-//! Book: *LSTM and GRU → Engine cells*.
+//! Book: *LSTM and GRU → Engine cells and speed*.
 
 use crate::lstm::{Lstm, LstmState, LstmStateGrads};
+use datasets::one_hot_ids;
+use foundations::Mat;
 use foundations::shape::{Dim, expect_shape};
-use foundations::{Error, Mat, Rng, impl_params};
 use vanilla_rnn_bptt::RecurrentCell;
 
-/// The LSTM engine's parameters, laid out as [`Lstm`]'s: `w` is
-/// `4n x (n + D)` acting on `[h_{t−1}; x_t]`, `b` is `4n x 1`, gate blocks
-/// i, f, o, g from the top.
+/// What the engine's step backward needs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LstmCell {
-    /// `W = [W_h W_x]`.
-    pub w: Mat,
-    /// `b`, `4n x 1`.
-    pub b: Mat,
-}
-impl_params!(LstmCell { w, b });
-
-/// What [`LstmCell`]'s step backward needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LstmCellCache {
+pub struct LstmEngineCache {
     /// `h_{t−1}`, `n x B`.
     pub h_prev: Mat,
     /// `x_t`, `D x B`.
@@ -46,77 +35,29 @@ pub struct LstmCellCache {
     pub tanh_c: Mat,
 }
 
-/// The id of the single 1 in each column, if every column is one-hot.
-pub fn one_hot_ids(x: &Mat) -> Option<Vec<usize>> {
-    let mut ids = Vec::with_capacity(x.ncols());
-    for col in x.column_iter() {
-        let mut id = None;
-        for (k, &v) in col.iter().enumerate() {
-            if v == 1.0 && id.is_none() {
-                id = Some(k);
-            } else if v != 0.0 {
-                return None;
-            }
-        }
-        ids.push(id?);
-    }
-    Some(ids)
-}
-
-impl LstmCell {
-    /// A new cell, initialised as [`Lstm::new`] (the same numbers for the
-    /// same seed).
-    ///
-    /// # Errors
-    /// [`Error::Config`] when a size is zero.
-    pub fn new(
-        input_size: usize,
-        hidden_size: usize,
-        rng: &mut Rng,
-    ) -> Result<Self, Error> {
-        Lstm::new(input_size, hidden_size, rng).map(LstmCell::from)
-    }
-
-    fn n(&self) -> usize {
-        self.w.nrows() / 4
-    }
-}
-
-impl From<Lstm> for LstmCell {
-    fn from(l: Lstm) -> Self {
-        LstmCell { w: l.w, b: l.b }
-    }
-}
-
-impl From<LstmCell> for Lstm {
-    fn from(l: LstmCell) -> Self {
-        Lstm { w: l.w, b: l.b }
-    }
-}
-
 fn sigmoid(x: f64) -> f64 {
     foundations::activations::sigmoid_scalar(x)
 }
 
-impl RecurrentCell for LstmCell {
+impl RecurrentCell for Lstm {
     type State = LstmState;
     type StateGrad = LstmStateGrads;
-    type Cache = LstmCellCache;
+    type Cache = LstmEngineCache;
 
     fn input_size(&self) -> usize {
-        self.w.ncols() - self.n()
+        self.w.ncols() - self.hidden_size()
     }
 
     fn hidden_size(&self) -> usize {
-        self.n()
+        self.w.nrows() / 4
     }
 
     fn zero_state(&self, batch: usize) -> LstmState {
-        LstmState::zeros(self.n(), batch)
+        LstmState::zeros(self.hidden_size(), batch)
     }
 
     fn zero_state_grad(&self, batch: usize) -> LstmStateGrads {
-        LstmStateGrads::zeros(self.n(), batch)
+        LstmStateGrads::zeros(self.hidden_size(), batch)
     }
 
     fn hidden(state: &LstmState) -> &Mat {
@@ -131,9 +72,9 @@ impl RecurrentCell for LstmCell {
         &self,
         prev: &LstmState,
         x: &Mat,
-    ) -> (LstmState, LstmCellCache) {
-        let (n, d) = (self.n(), self.input_size());
-        let f_name = "LstmCell::step_forward";
+    ) -> (LstmState, LstmEngineCache) {
+        let (n, d) = (self.hidden_size(), self.input_size());
+        let f_name = "Lstm::step_forward";
         expect_shape(f_name, "x", x, Dim::Is(d), Dim::Any("B"));
         let bsz = x.ncols();
         expect_shape(f_name, "h_prev", &prev.h, Dim::Is(n), Dim::Is(bsz));
@@ -173,7 +114,7 @@ impl RecurrentCell for LstmCell {
             }
         }
         // ANCHOR_END: engine_forward
-        let cache = LstmCellCache {
+        let cache = LstmEngineCache {
             h_prev: prev.h.clone(),
             x: if one_hot.is_some() {
                 Mat::zeros(0, bsz)
@@ -190,12 +131,12 @@ impl RecurrentCell for LstmCell {
 
     fn step_backward(
         &self,
-        cache: &LstmCellCache,
+        cache: &LstmEngineCache,
         d_state: &LstmStateGrads,
-    ) -> (LstmCell, LstmStateGrads, Mat) {
-        let (n, d) = (self.n(), self.input_size());
+    ) -> (Lstm, LstmStateGrads, Mat) {
+        let (n, d) = (self.hidden_size(), self.input_size());
         let bsz = cache.gates.ncols();
-        let f_name = "LstmCell::step_backward";
+        let f_name = "Lstm::step_backward";
         expect_shape(f_name, "d_h", &d_state.d_h, Dim::Is(n), Dim::Is(bsz));
         expect_shape(f_name, "d_c", &d_state.d_c, Dim::Is(n), Dim::Is(bsz));
         // ANCHOR: engine_backward
@@ -217,7 +158,7 @@ impl RecurrentCell for LstmCell {
                 d_c_prev[(k, j)] = dc * f;
             }
         }
-        let mut grads = LstmCell {
+        let mut grads = Lstm {
             w: Mat::zeros(4 * n, n + d),
             b: Mat::zeros(4 * n, 1),
         };

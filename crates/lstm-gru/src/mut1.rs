@@ -1,39 +1,35 @@
-//! Mut1, the first of the three architectures that
-//! Jozefowicz, Zaremba & Sutskever (2015) found by searching over ten
-//! thousand recurrent cells, as the lecture's slide writes it (the paper's
-//! `h_t → h_{t+1}` written here as `h → h'`):
+//! Mut1, the first of the three architectures that Jozefowicz, Zaremba &
+//! Sutskever (2015) found by searching over ten thousand recurrent cells,
+//! as the lecture's slide writes it (the paper's `h_t → h_{t+1}` written
+//! here as `h → h'`):
 //!
-//! `z = σ(W_xz x + b_z)`, `r = σ(W_xr x + W_hr h + b_r)`, `h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)`.
+//! `z = σ(W_xz x + b_z)`, `r = σ(W_xr x + W_hr h + b_r)`,
+//! `h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)`.
 //!
-//! The end they share with the other two variants (the candidate and the
-//! update) is in [`crate::mut_shared`]. A reference cell with an optional
-//! challenge exercise (its step backward). Book: *LSTM and GRU → The GRU →
-//! Other variants*.
+//! What the three variants share is in [`crate::mut_shared`]. A reference
+//! cell with an optional challenge exercise (its step backward). Book:
+//! *LSTM and GRU → The GRU → Other variants*.
 
 use crate::mut_shared::{
-    MutCache, check_sizes, gate_backward, update, update_backward,
+    MutCache, check_d_next, check_step, gate_backward, new_cell, update,
 };
-use crate::ops::{add_bias, sum_columns};
 use foundations::activations::{sigmoid, tanh};
-use foundations::shape::{Dim, expect_shape};
+use foundations::ops::{add_bias, sum_columns};
 use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
 
-/// Mut1's parameters. Gradients are a second `Mut1` value.
+/// Mut1's parameters (`w_x*` are `n x D`, `w_h*` are `n x n`, biases
+/// `n x 1`). Gradients are a second `Mut1` value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mut1 {
-    /// `W_xz`, `n x D`.
+    /// `W_xz`, `b_z`: the update gate.
     pub w_xz: Mat,
-    /// `b_z`, `n x 1`.
     pub b_z: Mat,
-    /// `W_xr`, `n x D`.
+    /// `W_xr`, `W_hr`, `b_r`: the reset gate.
     pub w_xr: Mat,
-    /// `W_hr`, `n x n`.
     pub w_hr: Mat,
-    /// `b_r`, `n x 1`.
     pub b_r: Mat,
-    /// `W_hh`, `n x n`.
+    /// `W_hh`, `b_h`: the candidate.
     pub w_hh: Mat,
-    /// `b_h`, `n x 1`.
     pub b_h: Mat,
 }
 impl_params!(Mut1 {
@@ -46,9 +42,6 @@ impl_params!(Mut1 {
     b_h
 });
 
-/// What [`Mut1::step_backward`] needs from the forward step.
-pub type Mut1Cache = MutCache;
-
 impl Mut1 {
     /// A new cell: weights uniform in `±1/√n`, biases zero.
     ///
@@ -59,76 +52,70 @@ impl Mut1 {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        let (n, d) = (hidden_size, input_size);
-        check_sizes("Mut1", n, d, true)?;
-        let s = 1.0 / (n as f64).sqrt();
-        let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
-        Ok(Mut1 {
-            w_xz: u(n, d),
+        let sizes = (input_size, hidden_size);
+        new_cell("Mut1", sizes, true, rng, |n, d| Mut1 {
+            w_xz: Mat::zeros(n, d),
             b_z: Mat::zeros(n, 1),
-            w_xr: u(n, d),
-            w_hr: u(n, n),
+            w_xr: Mat::zeros(n, d),
+            w_hr: Mat::zeros(n, n),
             b_r: Mat::zeros(n, 1),
-            w_hh: u(n, n),
+            w_hh: Mat::zeros(n, n),
             b_h: Mat::zeros(n, 1),
         })
     }
 
-    /// The hidden size `n`.
-    pub fn hidden_size(&self) -> usize {
-        self.w_hh.nrows()
-    }
-
-    /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `x` is `D x B`, `h` is
-    /// `n x B`.
+    /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `h` is `n x B`, `x` is
+    /// `D x B`.
     ///
     /// # Panics
     /// When a shape does not fit.
-    pub fn step_forward(&self, x: &Mat, h: &Mat) -> (Mat, Mut1Cache) {
-        let n = self.hidden_size();
-        let f_name = "mut1::step_forward";
-        expect_shape(f_name, "x", x, Dim::Is(self.w_xz.ncols()), Dim::Any("B"));
-        expect_shape(f_name, "h", h, Dim::Is(n), Dim::Is(x.ncols()));
+    pub fn step_forward(&self, h: &Mat, x: &Mat) -> (Mat, MutCache) {
+        check_step("Mut1::step_forward", (&self.w_hh, &self.w_xz), h, x);
         let z = sigmoid(&add_bias(&self.w_xz * x, &self.b_z));
         let r = sigmoid(&add_bias(&self.w_xr * x + &self.w_hr * h, &self.b_r));
         // h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)
-        let w = (&self.w_hh, &self.b_h);
-        update(w, x, h, (r, z), tanh(x))
+        update((&self.w_hh, &self.b_h), h, x, (r, z), tanh(x))
     }
 
-    /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂x` and
-    /// `∂L/∂h`.
+    /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and
+    /// `∂L/∂x`.
     ///
     /// # Panics
     /// When `d_next` is not `n x B`.
     pub fn step_backward(
         &self,
-        cache: &Mut1Cache,
+        cache: &MutCache,
         d_next: &Mat,
     ) -> (Mut1, Mat, Mat) {
-        let n = self.hidden_size();
-        let b = Dim::Is(cache.x.ncols());
-        expect_shape("mut1::step_backward", "d_next", d_next, Dim::Is(n), b);
+        check_d_next("Mut1::step_backward", cache, d_next);
         // BEGIN SOLUTION mut1-backward
-        let MutCache { x, h, r, z, .. } = cache;
+        let MutCache { h, x, r, z, cand } = cache;
         let mut g = self.zeros_like();
-        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z), h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
-        let s = update_backward(&self.w_hh, cache, d_next);
-        (g.w_hh, g.b_h) = (s.w_hh, s.b_h);
-        let mut d_h_prev = s.d_h;
+        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z)
+        let d_z = d_next.component_mul(&(cand - h));
+        let mut d_h = d_next.zip_map(z, |d, z| d * (1.0 - z));
+        // forward: h̃ = tanh(a), a = W_hh (r ⊙ h) + u + b_h
+        let d_a = d_next
+            .component_mul(z)
+            .zip_map(cand, |d, t| d * (1.0 - t * t));
+        g.w_hh = &d_a * r.component_mul(h).transpose();
+        g.b_h = sum_columns(&d_a);
+        let d_rh = self.w_hh.transpose() * &d_a;
+        d_h += d_rh.component_mul(r);
         // forward: u = tanh(x)
-        let mut d_x = s.d_u.zip_map(&tanh(x), |d, t| d * (1.0 - t * t));
+        let mut d_x = d_a.zip_map(&tanh(x), |d, t| d * (1.0 - t * t));
         // forward: r = σ(W_xr x + W_hr h + b_r)
-        let gr = gate_backward(&s.d_r, r, (&self.w_xr, &self.w_hr), x, h);
+        let w = (&self.w_xr, &self.w_hr);
+        let gr = gate_backward(&d_rh.component_mul(h), r, w, h, x);
         (g.w_xr, g.w_hr, g.b_r) = (gr.w_x, gr.w_h, gr.b);
+        d_h += gr.d_h;
         d_x += gr.d_x;
-        d_h_prev += gr.d_h;
         // forward: z = σ(W_xz x + b_z)
-        let d_az = s.d_z.zip_map(z, |d, s| d * s * (1.0 - s));
-        d_x += self.w_xz.transpose() * &d_az;
+        let d_az = d_z.zip_map(z, |d, s| d * s * (1.0 - s));
         g.w_xz = &d_az * x.transpose();
         g.b_z = sum_columns(&d_az);
-        (g, d_x, d_h_prev)
+        d_x += self.w_xz.transpose() * &d_az;
+        (g, d_h, d_x)
         // END SOLUTION
     }
 }

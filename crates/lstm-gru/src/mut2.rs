@@ -1,39 +1,35 @@
-//! Mut2, the second of the three architectures that
-//! Jozefowicz, Zaremba & Sutskever (2015) found by searching over ten
-//! thousand recurrent cells, as the lecture's slide writes it (the paper's
-//! `h_t → h_{t+1}` written here as `h → h'`):
+//! Mut2, the second of the three architectures that Jozefowicz, Zaremba &
+//! Sutskever (2015) found by searching over ten thousand recurrent cells,
+//! as the lecture's slide writes it (the paper's `h_t → h_{t+1}` written
+//! here as `h → h'`):
 //!
-//! `z = σ(W_xz x + W_hz h + b_z)`, `r = σ(x + b_r)`, `h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)`.
+//! `z = σ(W_xz x + W_hz h + b_z)`, `r = σ(x + b_r)`,
+//! `h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)`.
 //!
-//! The end they share with the other two variants (the candidate and the
-//! update) is in [`crate::mut_shared`]. A reference cell with an optional
-//! challenge exercise (its step backward). Book: *LSTM and GRU → The GRU →
-//! Other variants*.
+//! What the three variants share is in [`crate::mut_shared`]. A reference
+//! cell with an optional challenge exercise (its step backward). Book:
+//! *LSTM and GRU → The GRU → Other variants*.
 
 use crate::mut_shared::{
-    MutCache, check_sizes, gate_backward, update, update_backward,
+    MutCache, check_d_next, check_step, gate_backward, new_cell, update,
 };
-use crate::ops::{add_bias, sum_columns};
 use foundations::activations::sigmoid;
-use foundations::shape::{Dim, expect_shape};
+use foundations::ops::{add_bias, sum_columns};
 use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
 
-/// Mut2's parameters. Gradients are a second `Mut2` value.
+/// Mut2's parameters (`w_x*` are `n x D`, `w_h*` are `n x n`, biases
+/// `n x 1`). Gradients are a second `Mut2` value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mut2 {
-    /// `W_xz`, `n x D`.
+    /// `W_xz`, `W_hz`, `b_z`: the update gate.
     pub w_xz: Mat,
-    /// `W_hz`, `n x n`.
     pub w_hz: Mat,
-    /// `b_z`, `n x 1`.
     pub b_z: Mat,
-    /// `b_r`, `n x 1`.
+    /// `b_r`: the reset gate (it has no weights).
     pub b_r: Mat,
-    /// `W_hh`, `n x n`.
+    /// `W_hh`, `W_xh`, `b_h`: the candidate.
     pub w_hh: Mat,
-    /// `W_xh`, `n x D`.
     pub w_xh: Mat,
-    /// `b_h`, `n x 1`.
     pub b_h: Mat,
 }
 impl_params!(Mut2 {
@@ -46,9 +42,6 @@ impl_params!(Mut2 {
     b_h
 });
 
-/// What [`Mut2::step_backward`] needs from the forward step.
-pub type Mut2Cache = MutCache;
-
 impl Mut2 {
     /// A new cell: weights uniform in `±1/√n`, biases zero.
     ///
@@ -59,76 +52,69 @@ impl Mut2 {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        let (n, d) = (hidden_size, input_size);
-        check_sizes("Mut2", n, d, true)?;
-        let s = 1.0 / (n as f64).sqrt();
-        let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
-        Ok(Mut2 {
-            w_xz: u(n, d),
-            w_hz: u(n, n),
+        let sizes = (input_size, hidden_size);
+        new_cell("Mut2", sizes, true, rng, |n, d| Mut2 {
+            w_xz: Mat::zeros(n, d),
+            w_hz: Mat::zeros(n, n),
             b_z: Mat::zeros(n, 1),
             b_r: Mat::zeros(n, 1),
-            w_hh: u(n, n),
-            w_xh: u(n, d),
+            w_hh: Mat::zeros(n, n),
+            w_xh: Mat::zeros(n, d),
             b_h: Mat::zeros(n, 1),
         })
     }
 
-    /// The hidden size `n`.
-    pub fn hidden_size(&self) -> usize {
-        self.w_hh.nrows()
-    }
-
-    /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `x` is `D x B`, `h` is
-    /// `n x B`.
+    /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `h` is `n x B`, `x` is
+    /// `D x B`.
     ///
     /// # Panics
     /// When a shape does not fit.
-    pub fn step_forward(&self, x: &Mat, h: &Mat) -> (Mat, Mut2Cache) {
-        let n = self.hidden_size();
-        let f_name = "mut2::step_forward";
-        expect_shape(f_name, "x", x, Dim::Is(self.w_xz.ncols()), Dim::Any("B"));
-        expect_shape(f_name, "h", h, Dim::Is(n), Dim::Is(x.ncols()));
+    pub fn step_forward(&self, h: &Mat, x: &Mat) -> (Mat, MutCache) {
+        check_step("Mut2::step_forward", (&self.w_hh, &self.w_xz), h, x);
         let z = sigmoid(&add_bias(&self.w_xz * x + &self.w_hz * h, &self.b_z));
         let r = sigmoid(&add_bias(x.clone(), &self.b_r));
         // h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)
-        let w = (&self.w_hh, &self.b_h);
-        update(w, x, h, (r, z), &self.w_xh * x)
+        update((&self.w_hh, &self.b_h), h, x, (r, z), &self.w_xh * x)
     }
 
-    /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂x` and
-    /// `∂L/∂h`.
+    /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and
+    /// `∂L/∂x`.
     ///
     /// # Panics
     /// When `d_next` is not `n x B`.
     pub fn step_backward(
         &self,
-        cache: &Mut2Cache,
+        cache: &MutCache,
         d_next: &Mat,
     ) -> (Mut2, Mat, Mat) {
-        let n = self.hidden_size();
-        let b = Dim::Is(cache.x.ncols());
-        expect_shape("mut2::step_backward", "d_next", d_next, Dim::Is(n), b);
+        check_d_next("Mut2::step_backward", cache, d_next);
         // BEGIN SOLUTION mut2-backward
-        let MutCache { x, h, r, z, .. } = cache;
+        let MutCache { h, x, r, z, cand } = cache;
         let mut g = self.zeros_like();
-        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z), h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
-        let s = update_backward(&self.w_hh, cache, d_next);
-        (g.w_hh, g.b_h) = (s.w_hh, s.b_h);
-        let mut d_h_prev = s.d_h;
+        // forward: h' = h̃ ⊙ z + h ⊙ (1 − z)
+        let d_z = d_next.component_mul(&(cand - h));
+        let mut d_h = d_next.zip_map(z, |d, z| d * (1.0 - z));
+        // forward: h̃ = tanh(a), a = W_hh (r ⊙ h) + u + b_h
+        let d_a = d_next
+            .component_mul(z)
+            .zip_map(cand, |d, t| d * (1.0 - t * t));
+        g.w_hh = &d_a * r.component_mul(h).transpose();
+        g.b_h = sum_columns(&d_a);
+        let d_rh = self.w_hh.transpose() * &d_a;
+        d_h += d_rh.component_mul(r);
         // forward: u = W_xh x
-        let mut d_x = self.w_xh.transpose() * &s.d_u;
-        g.w_xh = &s.d_u * x.transpose();
+        g.w_xh = &d_a * x.transpose();
+        let mut d_x = self.w_xh.transpose() * &d_a;
         // forward: r = σ(x + b_r)
-        let d_ar = s.d_r.zip_map(r, |d, s| d * s * (1.0 - s));
-        d_x += &d_ar;
+        let d_ar = d_rh.component_mul(h).zip_map(r, |d, s| d * s * (1.0 - s));
         g.b_r = sum_columns(&d_ar);
+        d_x += &d_ar;
         // forward: z = σ(W_xz x + W_hz h + b_z)
-        let gz = gate_backward(&s.d_z, z, (&self.w_xz, &self.w_hz), x, h);
+        let gz = gate_backward(&d_z, z, (&self.w_xz, &self.w_hz), h, x);
         (g.w_xz, g.w_hz, g.b_z) = (gz.w_x, gz.w_h, gz.b);
+        d_h += gz.d_h;
         d_x += gz.d_x;
-        d_h_prev += gz.d_h;
-        (g, d_x, d_h_prev)
+        (g, d_h, d_x)
         // END SOLUTION
     }
 }

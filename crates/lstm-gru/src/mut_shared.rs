@@ -1,27 +1,30 @@
 //! What Jozefowicz, Zaremba & Sutskever's three variants (MUT1–MUT3)
-//! share. Each computes its own gates `z` and `r` and its own input term
-//! `u` (`tanh x` for MUT1, `W_xh x` for MUT2 and MUT3); then all three end
-//! the same way:
+//! share, written once. Each computes its own gates `z` and `r` and its own
+//! input term `u` (`tanh x` for MUT1, `W_xh x` for MUT2 and MUT3); then all
+//! three end the same way (`update`):
 //!
 //! `h̃ = tanh(W_hh (r ⊙ h) + u + b_h)`, `h' = h̃ ⊙ z + h ⊙ (1 − z)`.
 //!
-//! This file holds that common end ([`update`], [`update_backward`]), the
-//! backward of a gate of the form `σ(W_x x + W_h h + b)`
-//! ([`gate_backward`]), the cache the three share and their construction
-//! checks. Book: *LSTM and GRU → The GRU → Other variants*.
+//! Also here: the cache, construction (`new_cell`), the shape checks and
+//! the backward of a gate of the form `σ(W_x x + W_h h + b)`
+//! (`gate_backward`). The backward of the shared end is part of each
+//! variant's exercise: given here, it would be most of the GRU's step
+//! backward (the exercise `gru-step-backward`) in another shape.
+//! Book: *LSTM and GRU → The GRU → Other variants*.
 
-use crate::ops::{add_bias, sum_columns};
 use foundations::activations::tanh;
-use foundations::{Error, Mat};
+use foundations::ops::{add_bias, sum_columns};
+use foundations::shape::{Dim, expect_shape};
+use foundations::{Error, Mat, Params, Rng};
 
 /// What a MUT cell's `step_backward` needs from its forward step (the
 /// same for the three variants).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutCache {
-    /// `x`, `D x B`.
-    pub x: Mat,
     /// `h`, the previous state, `n x B`.
     pub h: Mat,
+    /// `x`, `D x B`.
+    pub x: Mat,
     /// The reset gate `r`.
     pub r: Mat,
     /// The update gate `z`.
@@ -30,14 +33,21 @@ pub struct MutCache {
     pub cand: Mat,
 }
 
-/// A variant's sizes: `n ≥ 1`, `D ≥ 1`, and `D = n` for the variants
-/// that add `x` (or `tanh x`) to an `n`-vector.
-pub(crate) fn check_sizes(
+/// A variant with input size `D` and hidden size `n`, from `zeros(n, D)`
+/// (its matrices at their shapes): every weight (`w_*`) drawn uniform in
+/// `±1/√n` in field order, the biases left zero.
+///
+/// # Errors
+/// [`Error::Config`] when `n` or `D` is zero, or `D ≠ n` for a variant that
+/// adds `x` (or `tanh x`) to an `n`-vector (`input_is_hidden`).
+pub(crate) fn new_cell<P: Params>(
     cell: &str,
-    n: usize,
-    d: usize,
+    (input_size, hidden_size): (usize, usize),
     input_is_hidden: bool,
-) -> Result<(), Error> {
+    rng: &mut Rng,
+    zeros: impl FnOnce(usize, usize) -> P,
+) -> Result<P, Error> {
+    let (n, d) = (hidden_size, input_size);
     if n == 0 || d == 0 {
         return Err(Error::config(
             cell,
@@ -53,7 +63,38 @@ pub(crate) fn check_sizes(
             ),
         ));
     }
-    Ok(())
+    let mut cell = zeros(n, d);
+    let s = 1.0 / (n as f64).sqrt();
+    cell.visit_mut(&mut |name, m| {
+        if name.starts_with("w_") {
+            *m = foundations::init::uniform(m.nrows(), m.ncols(), s, rng);
+        }
+    });
+    Ok(cell)
+}
+
+/// A step's inputs: `x` is `D x B` and `h` is `n x B`, where `n` is the
+/// rows of `w_hh` and `D` the columns of `w_xz`.
+///
+/// # Panics
+/// When a shape does not fit, naming `f_name`.
+pub(crate) fn check_step(
+    f_name: &str,
+    (w_hh, w_xz): (&Mat, &Mat),
+    h: &Mat,
+    x: &Mat,
+) {
+    expect_shape(f_name, "x", x, Dim::Is(w_xz.ncols()), Dim::Any("B"));
+    expect_shape(f_name, "h", h, Dim::Is(w_hh.nrows()), Dim::Is(x.ncols()));
+}
+
+/// `∂L/∂h'` has the shape of the state the cache holds.
+///
+/// # Panics
+/// When it does not, naming `f_name`.
+pub(crate) fn check_d_next(f_name: &str, cache: &MutCache, d_next: &Mat) {
+    let (n, b) = cache.h.shape();
+    expect_shape(f_name, "d_next", d_next, Dim::Is(n), Dim::Is(b));
 }
 
 /// The common end of the three variants, from the gates `r`, `z` and the
@@ -61,16 +102,16 @@ pub(crate) fn check_sizes(
 /// `h' = h̃ ⊙ z + h ⊙ (1 − z)`. Returns `h'` and the cache.
 pub(crate) fn update(
     (w_hh, b_h): (&Mat, &Mat),
-    x: &Mat,
     h: &Mat,
+    x: &Mat,
     (r, z): (Mat, Mat),
     u: Mat,
 ) -> (Mat, MutCache) {
     let cand = tanh(&add_bias(w_hh * r.component_mul(h) + u, b_h));
     let next = cand.component_mul(&z) + h.zip_map(&z, |h, z| h * (1.0 - z));
     let cache = MutCache {
-        x: x.clone(),
         h: h.clone(),
+        x: x.clone(),
         r,
         z,
         cand,
@@ -78,58 +119,16 @@ pub(crate) fn update(
     (next, cache)
 }
 
-/// The gradients [`update_backward`] returns.
-#[derive(Debug, Clone)]
-pub(crate) struct UpdateGrads {
-    /// `∇W_hh` and `∇b_h`.
-    pub w_hh: Mat,
-    pub b_h: Mat,
-    /// `∂L/∂u`: the candidate's pre-activation gradient, which is also the
-    /// input term's.
-    pub d_u: Mat,
-    /// `∂L/∂r` and `∂L/∂z` (before the gates' own `σ'`).
-    pub d_r: Mat,
-    pub d_z: Mat,
-    /// The part of `∂L/∂h` that flows through the update and the
-    /// candidate (the gates add theirs).
-    pub d_h: Mat,
-}
-
-/// Backward of [`update`] from `∂L/∂h'`.
-pub(crate) fn update_backward(
-    w_hh: &Mat,
-    cache: &MutCache,
-    d_next: &Mat,
-) -> UpdateGrads {
-    let MutCache { h, r, z, cand, .. } = cache;
-    // forward: h' = h̃ ⊙ z + h ⊙ (1 − z)
-    let d_z = d_next.component_mul(&(cand - h));
-    let d_cand = d_next.component_mul(z);
-    let mut d_h = d_next.zip_map(z, |d, z| d * (1.0 - z));
-    // forward: h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
-    let d_u = d_cand.zip_map(cand, |d, t| d * (1.0 - t * t));
-    let d_rh = w_hh.transpose() * &d_u;
-    d_h += d_rh.component_mul(r);
-    UpdateGrads {
-        w_hh: &d_u * r.component_mul(h).transpose(),
-        b_h: sum_columns(&d_u),
-        d_r: d_rh.component_mul(h),
-        d_z,
-        d_u,
-        d_h,
-    }
-}
-
-/// The gradients [`gate_backward`] returns.
+/// The gradients `gate_backward` returns.
 #[derive(Debug, Clone)]
 pub(crate) struct GateGrads {
     /// `∇W_x`, `∇W_h`, `∇b`.
     pub w_x: Mat,
     pub w_h: Mat,
     pub b: Mat,
-    /// What the gate adds to `∂L/∂x` and to the gradient of its `h` input.
-    pub d_x: Mat,
+    /// What the gate adds to the gradient of its `h` input and to `∂L/∂x`.
     pub d_h: Mat,
+    pub d_x: Mat,
 }
 
 /// Backward of a gate `s = σ(W_x x + W_h h + b)` from `∂L/∂s`.
@@ -137,8 +136,8 @@ pub(crate) fn gate_backward(
     d_s: &Mat,
     s: &Mat,
     (w_x, w_h): (&Mat, &Mat),
-    x: &Mat,
     h: &Mat,
+    x: &Mat,
 ) -> GateGrads {
     // σ' = σ (1 − σ)
     let d_a = d_s.zip_map(s, |d, s| d * s * (1.0 - s));
@@ -146,7 +145,7 @@ pub(crate) fn gate_backward(
         w_x: &d_a * x.transpose(),
         w_h: &d_a * h.transpose(),
         b: sum_columns(&d_a),
-        d_x: w_x.transpose() * &d_a,
         d_h: w_h.transpose() * &d_a,
+        d_x: w_x.transpose() * &d_a,
     }
 }

@@ -4,7 +4,10 @@
 //! an LSTM of hidden size `n` above another, `W^(ℓ)` is `4n x 2n`.
 //!
 //! A stack is itself a [`RecurrentCell`] (its state is one state per
-//! layer), so BPTT, the training loop and sampling run it unchanged.
+//! layer), so BPTT, the training loop and sampling run it unchanged. It has
+//! one form: its step forward is given, its step backward (the trait's
+//! `step_backward`) is the exercise `stacked-backward`; no later crate runs
+//! a stack.
 //! Book: *LSTM and GRU → Stacks*.
 
 use foundations::params::{visit_child, visit_child_mut};
@@ -71,15 +74,50 @@ impl<C: RecurrentCell> Stack<C> {
     pub fn depth(&self) -> usize {
         self.cells.len()
     }
+}
+
+impl<C: RecurrentCell> RecurrentCell for Stack<C> {
+    type State = Vec<C::State>;
+    type StateGrad = Vec<C::StateGrad>;
+    type Cache = StackCache<C>;
+
+    fn input_size(&self) -> usize {
+        self.cells[0].input_size()
+    }
+
+    fn hidden_size(&self) -> usize {
+        self.cells[self.depth() - 1].hidden_size()
+    }
+
+    fn zero_state(&self, batch: usize) -> Vec<C::State> {
+        self.cells.iter().map(|c| c.zero_state(batch)).collect()
+    }
+
+    fn zero_state_grad(&self, batch: usize) -> Vec<C::StateGrad> {
+        self.cells
+            .iter()
+            .map(|c| c.zero_state_grad(batch))
+            .collect()
+    }
+
+    fn hidden(state: &Vec<C::State>) -> &Mat {
+        C::hidden(state.last().expect("a stack has at least one layer"))
+    }
+
+    fn hidden_grad_mut(grad: &mut Vec<C::StateGrad>) -> &mut Mat {
+        C::hidden_grad_mut(
+            grad.last_mut().expect("a stack has at least one layer"),
+        )
+    }
 
     /// One step of the stack, bottom to top: each layer's new state from its
     /// previous one and the hidden state just computed below it.
     ///
     /// # Panics
     /// When `prev` does not hold one state per layer, or a shape is wrong.
-    pub fn forward_step(
+    fn step_forward(
         &self,
-        prev: &[C::State],
+        prev: &Vec<C::State>,
         x: &Mat,
     ) -> (Vec<C::State>, StackCache<C>) {
         assert_eq!(
@@ -118,28 +156,28 @@ impl<C: RecurrentCell> Stack<C> {
         (states, StackCache { layers })
     }
 
-    /// One step of the stack backward, top to bottom. `d_states[ℓ]` is
+    /// One step of the stack backward, top to bottom. `d_state[ℓ]` is
     /// everything that flows into layer `ℓ`'s new state from outside the
     /// step (from the next step, and for the top layer from the output
     /// layer). Layer `ℓ`'s `∂L/∂x` is added into the `∂L/∂h` of the layer
     /// below. Returns the gradients of every layer's parameters, of every
-    /// layer's previous state, and of `x`.
+    /// layer's previous state, and of `x`. The exercise `stacked-backward`.
     ///
     /// Book: *LSTM and GRU → Stacks*.
     ///
     /// # Panics
-    /// When `d_states` does not hold one gradient per layer.
-    pub fn backward_step(
+    /// When `d_state` does not hold one gradient per layer.
+    fn step_backward(
         &self,
         cache: &StackCache<C>,
-        d_states: &[C::StateGrad],
+        d_state: &Vec<C::StateGrad>,
     ) -> (Stack<C>, Vec<C::StateGrad>, Mat) {
         assert_eq!(
-            d_states.len(),
+            d_state.len(),
             self.depth(),
             "Stack::step_backward: {} state gradients, expected one per \
              layer (L = {})",
-            d_states.len(),
+            d_state.len(),
             self.depth()
         );
         // BEGIN SOLUTION stacked-backward
@@ -149,7 +187,7 @@ impl<C: RecurrentCell> Stack<C> {
         let mut d_prevs = Vec::with_capacity(depth);
         let mut d_input: Option<Mat> = None; // ∂L/∂h_t^(ℓ) from layer ℓ + 1
         for l in (0..depth).rev() {
-            let mut d = d_states[l].clone();
+            let mut d = d_state[l].clone();
             if let Some(d_above) = d_input.take() {
                 *C::hidden_grad_mut(&mut d) += d_above;
             }
@@ -165,56 +203,5 @@ impl<C: RecurrentCell> Stack<C> {
         (Stack { cells: grads }, d_prevs, d_x)
         // ANCHOR_END: stack_backward
         // END SOLUTION
-    }
-}
-
-impl<C: RecurrentCell> RecurrentCell for Stack<C> {
-    type State = Vec<C::State>;
-    type StateGrad = Vec<C::StateGrad>;
-    type Cache = StackCache<C>;
-
-    fn input_size(&self) -> usize {
-        self.cells[0].input_size()
-    }
-
-    fn hidden_size(&self) -> usize {
-        self.cells[self.depth() - 1].hidden_size()
-    }
-
-    fn zero_state(&self, batch: usize) -> Vec<C::State> {
-        self.cells.iter().map(|c| c.zero_state(batch)).collect()
-    }
-
-    fn zero_state_grad(&self, batch: usize) -> Vec<C::StateGrad> {
-        self.cells
-            .iter()
-            .map(|c| c.zero_state_grad(batch))
-            .collect()
-    }
-
-    fn hidden(state: &Vec<C::State>) -> &Mat {
-        C::hidden(state.last().expect("a stack has at least one layer"))
-    }
-
-    fn hidden_grad_mut(grad: &mut Vec<C::StateGrad>) -> &mut Mat {
-        C::hidden_grad_mut(
-            grad.last_mut().expect("a stack has at least one layer"),
-        )
-    }
-
-    fn step_forward(
-        &self,
-        prev: &Vec<C::State>,
-        x: &Mat,
-    ) -> (Vec<C::State>, StackCache<C>) {
-        self.forward_step(prev, x)
-    }
-
-    fn step_backward(
-        &self,
-        cache: &StackCache<C>,
-        d_state: &Vec<C::StateGrad>,
-    ) -> (Stack<C>, Vec<C::StateGrad>, Mat) {
-        self.backward_step(cache, d_state)
     }
 }

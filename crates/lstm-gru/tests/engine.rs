@@ -1,13 +1,12 @@
-//! The engine cells against the reference, and every sequence backward
-//! (engine cells, stacks, truncated BPTT, the reference GRU) against central
-//! differences. Not graded: these run the vanilla-rnn-bptt engine.
+//! The engine form of each cell against its reference form, every sequence
+//! backward (single cells, stacks, truncated BPTT) against central
+//! differences, and the fast LSTM trainer against the generic one. Not
+//! graded: these run the vanilla-rnn-bptt engine.
 
 use foundations::{
     Mat, Named, Params, ParamsExt, assert_gradients, graded_config, init, rng,
 };
-use lstm_gru::{
-    Gru, GruCell, Lstm, LstmCell, LstmState, LstmStateGrads, Stack,
-};
+use lstm_gru::{Gru, Lstm, LstmState, LstmStateGrads, Stack};
 use proptest::prelude::*;
 use vanilla_rnn_bptt::{
     LossScale, Output, RecurrentCell, RecurrentModel, Targets, bptt,
@@ -25,12 +24,18 @@ fn lstm(d: usize, n: usize, seed: u64) -> Lstm {
     }
 }
 
-fn gru(d: usize, n: usize, seed: u64) -> GruCell {
-    GruCell {
-        w_x: rand_mat(3 * n, d, 0.8, seed),
-        w_h: rand_mat(2 * n, n, 0.8, seed + 1),
-        w_hh: rand_mat(n, n, 0.8, seed + 2),
-        b: rand_mat(3 * n, 1, 0.5, seed + 3),
+fn gru(d: usize, n: usize, seed: u64) -> Gru {
+    let m = |r, c, k| rand_mat(r, c, 0.8, seed * 16 + k);
+    Gru {
+        w_xr: m(n, d, 0),
+        w_hr: m(n, n, 1),
+        b_r: m(n, 1, 2),
+        w_xz: m(n, d, 3),
+        w_hz: m(n, n, 4),
+        b_z: m(n, 1, 5),
+        w_xh: m(n, d, 6),
+        w_hh: m(n, n, 7),
+        b_h: m(n, 1, 8),
     }
 }
 
@@ -45,18 +50,13 @@ fn assert_close(what: &str, got: &Mat, want: &Mat) {
 }
 
 fn one_hot(v: usize, ids: &[usize]) -> Mat {
-    let mut x = Mat::zeros(v, ids.len());
-    for (j, &id) in ids.iter().enumerate() {
-        x[(id, j)] = 1.0;
-    }
-    x
+    datasets::one_hot(ids, v)
 }
 
 #[test]
 fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let (d, n, b) = (4, 3, 2);
-    let reference = lstm(d, n, 1);
-    let engine = LstmCell::from(reference.clone());
+    let cell = lstm(d, n, 1);
     let st = LstmState {
         h: rand_mat(n, b, 1.0, 2),
         c: rand_mat(n, b, 1.0, 3),
@@ -66,12 +66,13 @@ fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
         d_c: rand_mat(n, b, 1.0, 5),
     };
     for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[2, 0])] {
-        let (s_ref, c_ref) = reference.step_forward(&x, &st);
-        let (s_eng, c_eng) = engine.step_forward(&st, &x);
+        let (s_ref, c_ref) = cell.step_forward_reference(&st, &x);
+        let (s_eng, c_eng) = cell.step_forward(&st, &x);
         assert_close("h", &s_eng.h, &s_ref.h);
         assert_close("c", &s_eng.c, &s_ref.c);
-        let (g_ref, dx_ref, dp_ref) = reference.step_backward(&c_ref, &d_next);
-        let (g_eng, dp_eng, dx_eng) = engine.step_backward(&c_eng, &d_next);
+        let (g_ref, dp_ref, dx_ref) =
+            cell.step_backward_reference(&c_ref, &d_next);
+        let (g_eng, dp_eng, dx_eng) = cell.step_backward(&c_eng, &d_next);
         assert_close("dW", &g_eng.w, &g_ref.w);
         assert_close("db", &g_eng.b, &g_ref.b);
         assert_close("dx", &dx_eng, &dx_ref);
@@ -83,18 +84,15 @@ fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
 #[test]
 fn gru_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let (d, n, b) = (4, 3, 2);
-    let engine = gru(d, n, 1);
-    let reference: Gru = engine.to_reference();
-    assert_eq!(GruCell::from(&reference), engine, "round trip");
+    let cell = gru(d, n, 1);
     let hp = rand_mat(n, b, 1.0, 2);
     let up = rand_mat(n, b, 1.0, 3);
     for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[3, 1])] {
-        let (h_ref, c_ref) = reference.step_forward(&x, &hp);
-        let (h_eng, c_eng) = engine.step_forward(&hp, &x);
+        let (h_ref, c_ref) = cell.step_forward_reference(&hp, &x);
+        let (h_eng, c_eng) = cell.step_forward(&hp, &x);
         assert_close("h", &h_eng, &h_ref);
-        let (g_ref, dx_ref, dh_ref) = reference.step_backward(&c_ref, &up);
-        let (g_eng, dh_eng, dx_eng) = engine.step_backward(&c_eng, &up);
-        let g_eng = g_eng.to_reference();
+        let (g_ref, dh_ref, dx_ref) = cell.step_backward_reference(&c_ref, &up);
+        let (g_eng, dh_eng, dx_eng) = cell.step_backward(&c_eng, &up);
         let (a, b) = (g_eng.to_flat(), g_ref.to_flat());
         let err = a
             .iter()
@@ -108,20 +106,12 @@ fn gru_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
 }
 
 #[test]
-fn new_engine_cells_start_as_the_reference_cells() {
-    let l = LstmCell::new(5, 4, &mut rng(3)).unwrap();
-    assert_eq!(Lstm::from(l), Lstm::new(5, 4, &mut rng(3)).unwrap());
-    let g = GruCell::new(5, 4, &mut rng(3)).unwrap();
-    assert_eq!(g.to_reference(), Gru::new(5, 4, &mut rng(3)).unwrap());
-}
-
-#[test]
 fn stacks_that_cannot_work_are_configuration_errors() {
-    let e = Stack::<LstmCell>::new(vec![]).unwrap_err();
+    let e = Stack::<Lstm>::new(vec![]).unwrap_err();
     assert!(e.to_string().contains("at least 1 cell"), "{e}");
     let cells = vec![
-        LstmCell::new(3, 4, &mut rng(1)).unwrap(),
-        LstmCell::new(5, 4, &mut rng(2)).unwrap(),
+        Lstm::new(3, 4, &mut rng(1)).unwrap(),
+        Lstm::new(5, 4, &mut rng(2)).unwrap(),
     ];
     let e = Stack::new(cells).unwrap_err();
     assert!(
@@ -132,9 +122,9 @@ fn stacks_that_cannot_work_are_configuration_errors() {
 }
 
 #[test]
-#[should_panic(expected = "LstmCell::step_forward: x is 2x1, expected 3 x B")]
+#[should_panic(expected = "Lstm::step_forward: x is 2x1, expected 3 x B")]
 fn engine_input_of_the_wrong_size_is_named() {
-    let l = LstmCell::new(3, 4, &mut rng(1)).unwrap();
+    let l = Lstm::new(3, 4, &mut rng(1)).unwrap();
     l.step_forward(&l.zero_state(1), &Mat::zeros(2, 1));
 }
 
@@ -226,7 +216,7 @@ proptest! {
         seed in 0u64..500
     ) {
         // k ≥ T is full BPTT (and checks ∂L/∂h₀); k < T truncates
-        check_model(LstmCell::from(lstm(v, n, seed)), t_len, k, seed);
+        check_model(lstm(v, n, seed), t_len, k, seed);
     }
 
     #[test]
@@ -243,38 +233,13 @@ proptest! {
         t_len in 2usize..5, k in 1usize..4, seed in 0u64..500
     ) {
         let cells = (0..depth)
-            .map(|l| LstmCell::from(lstm(if l == 0 { v } else { n }, n, seed + l as u64)))
+            .map(|l| lstm(if l == 0 { v } else { n }, n, seed + l as u64))
             .collect();
         check_model(Stack::new(cells).unwrap(), t_len, k, seed);
         let cells = (0..depth)
             .map(|l| gru(if l == 0 { v } else { n }, n, seed + l as u64))
             .collect();
         check_model(Stack::new(cells).unwrap(), t_len, k, seed);
-    }
-
-    #[test]
-    fn reference_gru_sequence_backward_matches_numeric(
-        d in 1usize..4, n in 1usize..4, b in 1usize..3, t_len in 1usize..6,
-        seed in 0u64..500
-    ) {
-        let g = gru(d, n, seed).to_reference();
-        let xs: Vec<Mat> = (0..t_len).map(|t| rand_mat(d, b, 1.0, seed + 10 + t as u64)).collect();
-        let us: Vec<Mat> = (0..t_len).map(|t| rand_mat(n, b, 1.0, seed + 20 + t as u64)).collect();
-        let h0 = rand_mat(n, b, 1.0, seed + 5);
-        let last = rand_mat(n, b, 1.0, seed + 6);
-        let (_, cache) = g.forward(&xs, &h0);
-        let (grads, dxs, dh0) = g.backward(&cache, &us, &last);
-        let loss = |p: &(Gru, Named<Vec<Mat>>, Named<Mat>)| {
-            let (hs, _) = p.0.forward(&p.1.1, &p.2.1);
-            hs.iter().zip(&us).map(|(h, u)| h.component_mul(u).sum()).sum::<f64>()
-                + hs.last().unwrap().component_mul(&last).sum()
-        };
-        assert_gradients(
-            "gru::backward (through time)",
-            &(g, Named("xs", xs), Named("h0", h0)),
-            &(grads, Named("xs", dxs), Named("h0", dh0)),
-            loss,
-        );
     }
 }
 
@@ -289,8 +254,8 @@ fn fast_lstm_char_model_equals_the_generic_path() {
 
 fn fast_lstm_equals_generic(v: usize, n: usize) {
     use lstm_gru::{FastLstm, FastLstmTrainer};
-    use vanilla_rnn_bptt::{CharTrainer, TrainConfig};
-    let cell = LstmCell::from(lstm(v, n, 3));
+    use vanilla_rnn_bptt::{CharTrainer, Clip, TrainConfig};
+    let cell = lstm(v, n, 3);
     let out = Output {
         v: rand_mat(v, n, 0.5, 4),
         c: rand_mat(v, 1, 0.5, 5),
@@ -325,14 +290,17 @@ fn fast_lstm_equals_generic(v: usize, n: usize) {
         assert!(err < 1e-12, "fast and generic gradients differ by {err:e}");
     }
     // several training steps, wrapping around the corpus: same parameters
-    let config = TrainConfig::min_char_rnn();
+    // (a clipping threshold and learning rate other than min-char-rnn's,
+    // so that the fast path is seen to read them from the configuration)
     let config = TrainConfig {
         seq_len: 6,
-        ..config
+        lr: 0.05,
+        clip: Clip::Elementwise(0.5),
+        ..TrainConfig::min_char_rnn()
     };
     let (mut m1, mut m2) = (model.clone(), model);
-    let mut slow = CharTrainer::new(&m1, data.clone(), config).unwrap();
-    let mut quick = FastLstmTrainer::new(&m2, data, 6, 0.1).unwrap();
+    let mut slow = CharTrainer::new(&m1, data.clone(), config.clone()).unwrap();
+    let mut quick = FastLstmTrainer::new(&m2, data, config).unwrap();
     for _ in 0..9 {
         let a = slow.step(&mut m1).unwrap();
         let b = quick.step(&mut m2).unwrap();
@@ -345,6 +313,58 @@ fn fast_lstm_equals_generic(v: usize, n: usize) {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
     assert!(err < 1e-10, "parameters after 9 steps differ by {err:e}");
+}
+
+#[test]
+fn fast_lstm_trainer_refuses_what_it_does_not_implement() {
+    use lstm_gru::FastLstmTrainer;
+    use vanilla_rnn_bptt::{Clip, TrainConfig};
+    let mut r = rng(1);
+    let model = RecurrentModel::new(
+        Lstm::new(4, 3, &mut r).unwrap(),
+        Output::new(3, 4, &mut r).unwrap(),
+    )
+    .unwrap();
+    let data: Vec<usize> = (0..30).map(|i| i % 4).collect();
+    let base = TrainConfig {
+        seq_len: 5,
+        ..TrainConfig::min_char_rnn()
+    };
+    assert!(FastLstmTrainer::new(&model, data.clone(), base.clone()).is_ok());
+    let refused = [
+        TrainConfig {
+            scale: LossScale::BatchMean,
+            ..base.clone()
+        },
+        TrainConfig {
+            clip: Clip::GlobalNorm(5.0),
+            ..base.clone()
+        },
+        TrainConfig {
+            clip: Clip::None,
+            ..base.clone()
+        },
+        TrainConfig {
+            truncation: Some(2),
+            ..base.clone()
+        },
+        TrainConfig {
+            seq_len: 0,
+            ..base.clone()
+        },
+        TrainConfig {
+            lr: -0.1,
+            ..base.clone()
+        },
+    ];
+    for config in refused {
+        let e = FastLstmTrainer::new(&model, data.clone(), config.clone())
+            .expect_err(&format!("{config:?} should be refused"));
+        assert!(
+            matches!(e, foundations::Error::Config { .. }),
+            "{config:?}: {e}"
+        );
+    }
 }
 
 /// Every engine cell plugs into vanilla-rnn-bptt's `CharTrainer` (truncated
@@ -381,17 +401,14 @@ fn learns_and_samples_a_cycle<C: RecurrentCell + Clone>(what: &str, cell: C) {
 #[test]
 fn lstm_gru_and_stacks_train_with_char_trainer_and_sample() {
     let mut r = rng(1);
-    learns_and_samples_a_cycle(
-        "LstmCell",
-        LstmCell::new(5, 8, &mut r).unwrap(),
-    );
-    learns_and_samples_a_cycle("GruCell", GruCell::new(5, 8, &mut r).unwrap());
+    learns_and_samples_a_cycle("Lstm", Lstm::new(5, 8, &mut r).unwrap());
+    learns_and_samples_a_cycle("Gru", Gru::new(5, 8, &mut r).unwrap());
     let stack = Stack::new(vec![
-        GruCell::new(5, 8, &mut r).unwrap(),
-        GruCell::new(8, 8, &mut r).unwrap(),
+        Gru::new(5, 8, &mut r).unwrap(),
+        Gru::new(8, 8, &mut r).unwrap(),
     ])
     .unwrap();
-    learns_and_samples_a_cycle("Stack<GruCell> (L = 2)", stack);
-    let stack = Stack::new(vec![LstmCell::new(5, 8, &mut r).unwrap()]).unwrap();
-    learns_and_samples_a_cycle("Stack<LstmCell> (L = 1)", stack);
+    learns_and_samples_a_cycle("Stack<Gru> (L = 2)", stack);
+    let stack = Stack::new(vec![Lstm::new(5, 8, &mut r).unwrap()]).unwrap();
+    learns_and_samples_a_cycle("Stack<Lstm> (L = 1)", stack);
 }

@@ -5,46 +5,16 @@
 //! `foundations::assert_gradients`, which names the gradient, the worst
 //! entry, and the analytic and numeric values when they disagree.
 
-use foundations::{Mat, Named, assert_gradients, graded_config, init, rng};
-use lstm_gru::{Gru, Lstm, LstmState, LstmStateGrads};
+use foundations::{Mat, Named, assert_gradients, graded_config, rng};
+use lstm_gru::{Lstm, LstmState, LstmStateGrads};
 use proptest::prelude::*;
+use vanilla_rnn_bptt::RecurrentCell;
 
-/// Random entries in `[−scale, scale)` from a seeded generator.
-fn rand_mat(r: usize, c: usize, scale: f64, seed: u64) -> Mat {
-    init::uniform(r, c, scale, &mut rng(seed))
-}
-
-/// An LSTM with weights large enough that every gate matters.
-fn lstm(n: usize, d: usize, seed: u64) -> Lstm {
-    Lstm {
-        w: rand_mat(4 * n, n + d, 0.8, seed),
-        b: rand_mat(4 * n, 1, 0.5, seed + 1),
-    }
-}
-
-fn gru(n: usize, d: usize, seed: u64) -> Gru {
-    let m = |r, c, k| rand_mat(r, c, 0.8, seed * 16 + k);
-    Gru {
-        w_xr: m(n, d, 0),
-        w_hr: m(n, n, 1),
-        b_r: m(n, 1, 2),
-        w_xz: m(n, d, 3),
-        w_hz: m(n, n, 4),
-        b_z: m(n, 1, 5),
-        w_xh: m(n, d, 6),
-        w_hh: m(n, n, 7),
-        b_h: m(n, 1, 8),
-    }
-}
+mod common;
+use common::{dot, gru, lstm, rand_mat};
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
-}
-
-/// `⟨u, m⟩ = Σ u ⊙ m`: a scalar loss whose gradient with respect to `m` is
-/// `u`.
-fn dot(u: &Mat, m: &Mat) -> f64 {
-    u.component_mul(m).sum()
 }
 
 /// Fails with a message naming the quantity, the entry and both values.
@@ -105,7 +75,7 @@ mod lstm_step_forward {
             h: rand_mat(n, b, 1.0, 3),
             c: rand_mat(n, b, 1.0, 4),
         };
-        let (next, _) = l.step_forward(&x, &st);
+        let (next, _) = l.step_forward_reference(&st, &x);
         for col in 0..b {
             let (h, c) = by_hand(&l, &x, &st, col);
             assert_close(
@@ -132,7 +102,7 @@ mod lstm_step_forward {
             h: rand_mat(n, 2, 1.0, 6),
             c: rand_mat(n, 2, 3.0, 7),
         };
-        let (next, _) = l.step_forward(&rand_mat(d, 2, 1.0, 8), &st);
+        let (next, _) = l.step_forward_reference(&st, &rand_mat(d, 2, 1.0, 8));
         assert_close(
             "c_t with f = 1, i = 0 (must equal c_{t-1})",
             &next.c,
@@ -149,7 +119,7 @@ mod lstm_step_forward {
             h: rand_mat(n, 1, 1.0, 10),
             c: rand_mat(n, 1, 1.0, 11),
         };
-        let (next, _) = l.step_forward(&rand_mat(d, 1, 1.0, 12), &st);
+        let (next, _) = l.step_forward_reference(&st, &rand_mat(d, 1, 1.0, 12));
         assert_close("h_t with o = 0", &next.h, &Mat::zeros(n, 1));
         assert!(
             next.c.iter().any(|v| v.abs() > 1e-3),
@@ -162,41 +132,7 @@ mod lstm_step_forward {
 mod lstm_step_backward {
     use super::*;
 
-    /// `L = ⟨u, h_t⟩ + ⟨v, c_t⟩`, so `∂L/∂h_t = u` and `∂L/∂c_t = v`.
-    fn check(n: usize, d: usize, b: usize, seed: u64) {
-        let l = lstm(n, d, seed);
-        let x = rand_mat(d, b, 1.0, seed + 10);
-        let h0 = rand_mat(n, b, 1.0, seed + 11);
-        let c0 = rand_mat(n, b, 1.0, seed + 12);
-        let u = rand_mat(n, b, 1.0, seed + 13);
-        let v = rand_mat(n, b, 1.0, seed + 14);
-        let st = LstmState {
-            h: h0.clone(),
-            c: c0.clone(),
-        };
-        let (_, cache) = l.step_forward(&x, &st);
-        let d_next = LstmStateGrads {
-            d_h: u.clone(),
-            d_c: v.clone(),
-        };
-        let (g, dx, dprev) = l.step_backward(&cache, &d_next);
-        let theta =
-            (l, Named("x", x), Named("h_prev", h0), Named("c_prev", c0));
-        let grads = (
-            g,
-            Named("x", dx),
-            Named("h_prev", dprev.d_h),
-            Named("c_prev", dprev.d_c),
-        );
-        assert_gradients("lstm::step_backward", &theta, &grads, |p| {
-            let st = LstmState {
-                h: p.2.1.clone(),
-                c: p.3.1.clone(),
-            };
-            let (next, _) = p.0.step_forward(&p.1.1, &st);
-            dot(&u, &next.h) + dot(&v, &next.c)
-        });
-    }
+    use crate::common::check_lstm_step as check;
 
     #[test]
     fn dw_db_dx_dh_prev_dc_prev_match_numeric_gradients() {
@@ -212,13 +148,13 @@ mod lstm_step_backward {
             h: rand_mat(n, 1, 1.0, 4),
             c: rand_mat(n, 1, 1.0, 5),
         };
-        let (_, cache) = l.step_forward(&rand_mat(d, 1, 1.0, 6), &st);
+        let (_, cache) = l.step_forward_reference(&st, &rand_mat(d, 1, 1.0, 6));
         let v = rand_mat(n, 1, 1.0, 7);
         let d_next = LstmStateGrads {
             d_h: Mat::zeros(n, 1),
             d_c: v.clone(),
         };
-        let (_, _, dprev) = l.step_backward(&cache, &d_next);
+        let (_, dprev, _) = l.step_backward_reference(&cache, &d_next);
         assert_close(
             "d_c_prev when only d_c flows in (must be f ⊙ d_c)",
             &dprev.d_c,
@@ -254,12 +190,12 @@ mod lstm_through_time {
             h: rand_mat(n, b, 1.0, seed + 8),
             c: rand_mat(n, b, 1.0, seed + 9),
         };
-        let (_, _, cache) = l.forward(&xs, &st0);
+        let (_, _, cache) = l.forward_reference(&st0, &xs);
         let d_last = LstmStateGrads {
             d_h: Mat::zeros(n, b),
             d_c: v.clone(),
         };
-        let (g, dxs, d0) = l.backward(&cache, &us, &d_last);
+        let (g, d0, dxs) = l.backward_reference(&cache, &us, &d_last);
         let theta = (
             l,
             Named("xs", xs),
@@ -273,7 +209,7 @@ mod lstm_through_time {
             Named("c0", d0.d_c),
         );
         assert_gradients(
-            "lstm::backward (through time)",
+            "Lstm::backward_reference (through time)",
             &theta,
             &grads,
             |p| {
@@ -281,7 +217,7 @@ mod lstm_through_time {
                     h: p.2.1.clone(),
                     c: p.3.1.clone(),
                 };
-                let (hs, last, _) = p.0.forward(&p.1.1, &st);
+                let (hs, last, _) = p.0.forward_reference(&st, &p.1.1);
                 hs.iter().zip(&us).map(|(h, u)| dot(u, h)).sum::<f64>()
                     + dot(&v, &last.c)
             },
@@ -307,14 +243,14 @@ mod lstm_through_time {
             h: rand_mat(n, 1, 1.0, 30),
             c: rand_mat(n, 1, 1.0, 31),
         };
-        let (_, _, cache) = l.forward(&xs, &st0);
+        let (_, _, cache) = l.forward_reference(&st0, &xs);
         let v = rand_mat(n, 1, 1.0, 32);
         let zeros = vec![Mat::zeros(n, 1); t_len];
         let d_last = LstmStateGrads {
             d_h: Mat::zeros(n, 1),
             d_c: v.clone(),
         };
-        let (_, _, d0) = l.backward(&cache, &zeros, &d_last);
+        let (_, d0, _) = l.backward_reference(&cache, &zeros, &d_last);
         let product =
             cache.steps.iter().fold(v, |acc, s| acc.component_mul(&s.f));
         assert_close("d_c0 (must be f_1 ⊙ … ⊙ f_T ⊙ d_c_T)", &d0.d_c, &product);
@@ -341,7 +277,7 @@ mod gru_step_forward {
         let g = gru(n, d, 1);
         let x = rand_mat(d, b, 1.0, 2);
         let hp = rand_mat(n, b, 1.0, 3);
-        let (h, _) = g.step_forward(&x, &hp);
+        let (h, _) = g.step_forward_reference(&hp, &x);
         let mut want = Mat::zeros(n, b);
         for col in 0..b {
             let lin = |w_x: &Mat, w_h: &Mat, bias: &Mat, hv: &[f64], k| {
@@ -369,7 +305,7 @@ mod gru_step_forward {
         let mut g = gru(n, d, 5);
         g.b_z.fill(-1e4); // σ(−1e4) = 0 exactly: z = 0
         let hp = rand_mat(n, 2, 1.0, 6);
-        let (h, _) = g.step_forward(&rand_mat(d, 2, 1.0, 7), &hp);
+        let (h, _) = g.step_forward_reference(&hp, &rand_mat(d, 2, 1.0, 7));
         assert_close("h_t with z = 0 (must equal h_{t-1})", &h, &hp);
     }
 
@@ -380,8 +316,8 @@ mod gru_step_forward {
         g.b_r.fill(-1e4); // r = 0
         g.b_z.fill(1e4); // z = 1: h = h̃
         let x = rand_mat(d, 1, 1.0, 9);
-        let (h1, _) = g.step_forward(&x, &rand_mat(n, 1, 1.0, 10));
-        let (h2, _) = g.step_forward(&x, &rand_mat(n, 1, 1.0, 11));
+        let (h1, _) = g.step_forward_reference(&rand_mat(n, 1, 1.0, 10), &x);
+        let (h2, _) = g.step_forward_reference(&rand_mat(n, 1, 1.0, 11), &x);
         assert_close(
             "h_t with r = 0, z = 1 from two different h_prev",
             &h1,
@@ -393,20 +329,7 @@ mod gru_step_forward {
 mod gru_step_backward {
     use super::*;
 
-    /// `L = ⟨u, h_t⟩`.
-    fn check(n: usize, d: usize, b: usize, seed: u64) {
-        let g = gru(n, d, seed);
-        let x = rand_mat(d, b, 1.0, seed + 10);
-        let hp = rand_mat(n, b, 1.0, seed + 11);
-        let u = rand_mat(n, b, 1.0, seed + 12);
-        let (_, cache) = g.step_forward(&x, &hp);
-        let (grads, dx, dh) = g.step_backward(&cache, &u);
-        let theta = (g, Named("x", x), Named("h_prev", hp));
-        let grads = (grads, Named("x", dx), Named("h_prev", dh));
-        assert_gradients("gru::step_backward", &theta, &grads, |p| {
-            dot(&u, &p.0.step_forward(&p.1.1, &p.2.1).0)
-        });
-    }
+    use crate::common::check_gru_step as check;
 
     #[test]
     fn every_weight_bias_dx_and_dh_prev_match_numeric_gradients() {
@@ -419,10 +342,12 @@ mod gru_step_backward {
         let (n, d) = (3, 2);
         let mut g = gru(n, d, 2);
         g.b_z.fill(-1e4);
-        let (_, cache) =
-            g.step_forward(&rand_mat(d, 1, 1.0, 3), &rand_mat(n, 1, 1.0, 4));
+        let (_, cache) = g.step_forward_reference(
+            &rand_mat(n, 1, 1.0, 4),
+            &rand_mat(d, 1, 1.0, 3),
+        );
         let u = rand_mat(n, 1, 1.0, 5);
-        let (_, _, dh) = g.step_backward(&cache, &u);
+        let (_, dh, _) = g.step_backward_reference(&cache, &u);
         assert_close("d_h_prev with z = 0 (must equal d_h)", &dh, &u);
     }
 
@@ -440,8 +365,7 @@ mod gru_step_backward {
 mod stacked_backward {
     use super::*;
     use foundations::{Params, ParamsExt};
-    use lstm_gru::{GruCell, LstmCell, Stack};
-    use vanilla_rnn_bptt::RecurrentCell;
+    use lstm_gru::Stack;
 
     /// `Σ u ⊙ s` over every matrix of a state: its gradient is `u`.
     fn flat_dot<S: foundations::Params, U: foundations::Params>(
@@ -478,8 +402,8 @@ mod stacked_backward {
             st
         };
         let ups = fill(stack.zero_state_grad(b), seed + 100);
-        let (_, cache) = stack.forward_step(&prev, &x);
-        let (g, d_prev, dx) = stack.backward_step(&cache, &ups);
+        let (_, cache) = stack.step_forward(&prev, &x);
+        let (g, d_prev, dx) = stack.step_backward(&cache, &ups);
         // the state gradients are checked against the state itself
         let mut d_prev_as_state = prev.clone();
         let flat = d_prev.to_flat();
@@ -493,21 +417,16 @@ mod stacked_backward {
         let theta = (stack, Named("x", x), Named("prev", prev));
         let grads = (g, Named("x", dx), Named("prev", d_prev_as_state));
         assert_gradients("Stack::step_backward", &theta, &grads, |p| {
-            let (states, _) = p.0.forward_step(&p.2.1, &p.1.1);
+            let (states, _) = p.0.step_forward(&p.2.1, &p.1.1);
             flat_dot(&ups, &states)
         });
     }
 
-    fn lstm_stack(
-        d: usize,
-        n: usize,
-        depth: usize,
-        seed: u64,
-    ) -> Stack<LstmCell> {
+    fn lstm_stack(d: usize, n: usize, depth: usize, seed: u64) -> Stack<Lstm> {
         let cells = (0..depth)
             .map(|l| {
                 let input = if l == 0 { d } else { n };
-                LstmCell::from(lstm(n, input, seed + 10 * l as u64))
+                lstm(n, input, seed + 10 * l as u64)
             })
             .collect();
         Stack::new(cells).unwrap()
@@ -520,8 +439,7 @@ mod stacked_backward {
 
     #[test]
     fn two_gru_layers_every_layer_and_input_gradient_matches_numeric() {
-        let cells =
-            vec![GruCell::from(&gru(3, 2, 1)), GruCell::from(&gru(3, 3, 2))];
+        let cells = vec![gru(3, 2, 1), gru(3, 3, 2)];
         check(Stack::new(cells).unwrap(), 2, 3);
     }
 
@@ -562,8 +480,8 @@ mod stacked_backward {
         });
         let (s1, c1) = cell.step_forward(&prev, &x);
         let (g1, dp1, dx1) = cell.step_backward(&c1, &d);
-        let (ss, cs) = stack.forward_step(std::slice::from_ref(&prev), &x);
-        let (gs, dps, dxs) = stack.backward_step(&cs, std::slice::from_ref(&d));
+        let (ss, cs) = stack.step_forward(&vec![prev.clone()], &x);
+        let (gs, dps, dxs) = stack.step_backward(&cs, &vec![d.clone()]);
         same_flat("depth-1 stack: new state", &ss[0], &s1);
         same_flat("depth-1 stack: parameter gradients", &gs.cells[0], &g1);
         same_flat(
@@ -576,8 +494,8 @@ mod stacked_backward {
 
     #[test]
     fn a_stack_of_depth_1_has_the_cells_gradients() {
-        depth_one_equals_cell(LstmCell::from(lstm(3, 2, 4)), 2, 5);
-        depth_one_equals_cell(GruCell::from(&gru(3, 2, 4)), 2, 6);
+        depth_one_equals_cell(lstm(3, 2, 4), 2, 5);
+        depth_one_equals_cell(gru(3, 2, 4), 2, 6);
     }
 
     proptest! {
@@ -598,7 +516,7 @@ mod stacked_backward {
             let cells = (0..depth)
                 .map(|l| {
                     let input = if l == 0 { d } else { n };
-                    GruCell::from(&gru(n, input, seed + 10 * l as u64))
+                    gru(n, input, seed + 10 * l as u64)
                 })
                 .collect();
             check(Stack::new(cells).unwrap(), b, seed);
@@ -608,8 +526,8 @@ mod stacked_backward {
         fn a_stack_of_depth_1_equals_its_cell_on_random_sizes(
             d in 1usize..4, n in 1usize..4, b in 1usize..3, seed in 0u64..1000
         ) {
-            depth_one_equals_cell(LstmCell::from(lstm(n, d, seed)), b, seed);
-            depth_one_equals_cell(GruCell::from(&gru(n, d, seed)), b, seed);
+            depth_one_equals_cell(lstm(n, d, seed), b, seed);
+            depth_one_equals_cell(gru(n, d, seed), b, seed);
         }
     }
 }
@@ -631,12 +549,12 @@ macro_rules! mut_backward_tests {
                 let x = rand_mat(n, b, 1.0, seed + 1);
                 let h = rand_mat(n, b, 1.0, seed + 2);
                 let u = rand_mat(n, b, 1.0, seed + 4);
-                let (_, cache) = cell.step_forward(&x, &h);
-                let (g, dx, dh) = cell.step_backward(&cache, &u);
+                let (_, cache) = cell.step_forward(&h, &x);
+                let (g, dh, dx) = cell.step_backward(&cache, &u);
                 let theta = (cell, Named("x", x), Named("h", h));
                 let grads = (g, Named("x", dx), Named("h", dh));
                 assert_gradients($name, &theta, &grads, |p| {
-                    dot(&u, &p.0.step_forward(&p.1.1, &p.2.1).0)
+                    dot(&u, &p.0.step_forward(&p.2.1, &p.1.1).0)
                 });
             }
 
@@ -658,6 +576,6 @@ macro_rules! mut_backward_tests {
     };
 }
 
-mut_backward_tests!(mut1_backward, Mut1, "mut1::step_backward");
-mut_backward_tests!(mut2_backward, Mut2, "mut2::step_backward");
-mut_backward_tests!(mut3_backward, Mut3, "mut3::step_backward");
+mut_backward_tests!(mut1_backward, Mut1, "Mut1::step_backward");
+mut_backward_tests!(mut2_backward, Mut2, "Mut2::step_backward");
+mut_backward_tests!(mut3_backward, Mut3, "Mut3::step_backward");
