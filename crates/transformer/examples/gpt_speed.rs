@@ -13,9 +13,10 @@ use foundations::figures::figure_path;
 use foundations::rng;
 use std::process::Command;
 use std::time::Instant;
-use transformer::{
-    Activation, Config, Gpt, Norm, PositionKind, fast_gpt, serialize,
-};
+use transformer::{Gpt, fast_gpt, serialize};
+
+mod common;
+use common::{cpu_seconds, gpt_config};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -43,14 +44,6 @@ struct Args {
     figures: bool,
 }
 
-/// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
-/// which other jobs on a shared machine do not inflate.
-fn cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns * 1e-9)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -62,17 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vocab = Vocab::from_text(text)?;
     let ids = vocab.encode(text)?;
     let (b, t) = (args.batch, args.context);
-    let config = Config {
-        vocab: vocab.len(),
-        d: args.d,
-        heads: 4,
-        layers: args.layers,
-        d_ff: 4 * args.d,
-        max_len: t,
-        norm: Norm::Pre,
-        positions: PositionKind::Sinusoidal,
-        activation: Activation::Gelu,
-    };
+    let config = gpt_config(vocab.len(), args.d, 4, args.layers, t);
     let model = Gpt::new(config, &mut rng(1))?;
     let batch: Vec<Vec<usize>> = (0..b)
         .map(|s| ids[s * 5000..s * 5000 + t + 1].to_vec())
@@ -80,15 +63,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (loss, _) = fast_gpt::loss_and_grads(&model, &batch);
     let (mut times, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..args.steps {
-        let (start, c0) = (Instant::now(), cpu_seconds());
+        let start = Instant::now();
+        let c0 = cpu_seconds(&start); // wall time where there is no CPU clock
         std::hint::black_box(fast_gpt::loss_and_grads(&model, &batch));
         times.push(start.elapsed().as_secs_f64());
-        if let (Some(c0), Some(c1)) = (c0, cpu_seconds()) {
-            cpu.push(c1 - c0);
-        }
+        cpu.push(cpu_seconds(&start) - c0);
     }
-    let rust = median(times);
-    let rust_cpu = if cpu.is_empty() { rust } else { median(cpu) };
+    let (rust, rust_cpu) = (median(times), median(cpu));
     let tokens = (b * t) as f64;
     println!(
         "rust  loss {loss:.12} tokens/s {:.0} ms/step {:.2} cpu_ms/step {:.2}",

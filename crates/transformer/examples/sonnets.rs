@@ -10,14 +10,15 @@
 use clap::Parser;
 use datasets::text::{Vocab, split};
 use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
-use foundations::optim::{Adam, Optimizer};
-use foundations::{ParamsExt, clip, ensure_finite, rng};
+use foundations::optim::Adam;
+use foundations::{ParamsExt, Rng, rng};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::Rng as _;
 use std::time::Instant;
-use transformer::{
-    Activation, Config, Gpt, Norm, PositionKind, fast_gpt, positional,
-    serialize,
+use transformer::{Gpt, fast_gpt, positional, serialize};
+
+mod common;
+use common::{
+    cpu_seconds, gpt_config, random_batch, smooth, train_step, windows,
 };
 
 #[derive(Parser, Debug)]
@@ -70,13 +71,17 @@ struct Args {
     figures: bool,
 }
 
-/// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
-/// which other jobs on a shared machine do not inflate; wall time elsewhere.
-fn cpu_seconds(wall: &Instant) -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or_else(|| wall.elapsed().as_secs_f64(), |ns| ns * 1e-9)
+/// `--sample` characters drawn after `--prompt`, the prompt first.
+fn continue_prompt(
+    model: &Gpt,
+    vocab: &Vocab,
+    args: &Args,
+    r: &mut Rng,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let prompt = vocab.encode(&args.prompt)?;
+    let out =
+        fast_gpt::sample(model, &prompt, args.sample, args.temperature, r);
+    Ok(format!("{}{}", args.prompt, vocab.decode(&out)?))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -85,31 +90,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vocab = Vocab::from_text(text)?;
     if let Some(path) = &args.load {
         let model = serialize::from_json(&std::fs::read_to_string(path)?)?;
-        let prompt = vocab.encode(&args.prompt)?;
-        let mut r = rng(args.seed);
-        let out = fast_gpt::sample(
-            &model,
-            &prompt,
-            args.sample,
-            args.temperature,
-            &mut r,
+        println!(
+            "{}",
+            continue_prompt(&model, &vocab, &args, &mut rng(args.seed))?
         );
-        println!("{}{}", args.prompt, vocab.decode(&out)?);
         return Ok(());
     }
     let ids = vocab.encode(text)?;
     let (train, valid) = split(&ids, 0.9);
-    let config = Config {
-        vocab: vocab.len(),
-        d: args.d,
-        heads: args.heads,
-        layers: args.layers,
-        d_ff: 4 * args.d,
-        max_len: args.context,
-        norm: Norm::Pre,
-        positions: PositionKind::Sinusoidal,
-        activation: Activation::Gelu,
-    };
+    let config =
+        gpt_config(vocab.len(), args.d, args.heads, args.layers, args.context);
     let mut r = rng(args.seed);
     let mut model = Gpt::new(config, &mut r)?;
     let t = args.context;
@@ -128,8 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         valid.len()
     );
     // validation: every non-overlapping window of T + 1 characters
-    let val_batch: Vec<Vec<usize>> =
-        valid.chunks_exact(t + 1).map(|w| w.to_vec()).collect();
+    let val_batch = windows(valid, t);
     let mut opt = Adam::new(args.lr);
     let bar = ProgressBar::new(args.steps as u64);
     bar.set_style(ProgressStyle::with_template(
@@ -142,23 +131,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut best_val = f64::INFINITY;
     let mut time_to_best = 0.0;
     for step in 1..=args.steps {
-        let batch: Vec<Vec<usize>> = (0..args.batch)
-            .map(|_| {
-                let s = r.random_range(0..train.len() - t - 1);
-                train[s..s + t + 1].to_vec()
-            })
-            .collect();
+        let batch = random_batch(train, args.batch, t, &mut r);
         let start = cpu_seconds(&clock);
-        let (loss, mut grads) = fast_gpt::loss_and_grads(&model, &batch);
-        ensure_finite(loss, step)?;
-        clip::clip_global_norm(&mut grads, 1.0);
-        opt.step(&mut model, &grads);
+        let loss = train_step(&mut model, &mut opt, &batch, step)?;
         train_time += cpu_seconds(&clock) - start;
-        running = if running.is_nan() {
-            loss
-        } else {
-            0.98 * running + 0.02 * loss
-        };
+        running = smooth(running, loss, 0.02);
         if step % args.eval_every == 0 || step == args.steps {
             let val = fast_gpt::loss(&model, &val_batch);
             train_curve.push((step as f64, running));
@@ -193,15 +170,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{summary}");
     std::fs::write(&args.save, serialize::to_json(&model))?;
     println!("saved the model to {}", args.save);
-    let prompt = vocab.encode(&args.prompt)?;
-    let out = fast_gpt::sample(
-        &model,
-        &prompt,
-        args.sample,
-        args.temperature,
-        &mut r,
-    );
-    let sample = format!("{}{}", args.prompt, vocab.decode(&out)?);
+    let sample = continue_prompt(&model, &vocab, &args, &mut r)?;
     println!("--- sample (τ = {}) ---\n{sample}", args.temperature);
     if !args.figures {
         return Ok(());

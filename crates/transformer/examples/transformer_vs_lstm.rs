@@ -26,14 +26,18 @@
 use clap::Parser;
 use datasets::text::{Vocab, split};
 use foundations::figures::{Scale, Series, figure_path, line_chart};
-use foundations::optim::{Adam, Optimizer};
-use foundations::{ParamsExt, clip, ensure_finite, rng};
+use foundations::optim::Adam;
+use foundations::{ParamsExt, rng};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_gru::{FastLstm, FastLstmTrainer, Lstm};
 use nalgebra::DMatrix;
-use rand::Rng as _;
 use std::time::Instant;
-use transformer::{Activation, Config, Gpt, Norm, PositionKind, fast_gpt};
+use transformer::{Gpt, fast_gpt};
+
+mod common;
+use common::{
+    cpu_seconds, gpt_config, random_batch, smooth, train_step, windows,
+};
 use vanilla_rnn_bptt::{Output, RecurrentCell, RecurrentModel};
 
 #[derive(Parser, Debug)]
@@ -69,15 +73,6 @@ struct Args {
     /// `cargo course figures` passes); without it, only print.
     #[arg(long)]
     figures: bool,
-}
-
-/// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`),
-/// which other jobs on a shared machine do not inflate; wall time elsewhere.
-fn cpu_seconds(wall: &Instant) -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or_else(|| wall.elapsed().as_secs_f64(), |ns| ns * 1e-9)
 }
 
 /// One run's validation curve: (training characters, CPU s, loss).
@@ -179,23 +174,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (train, valid) = split(&ids, 0.9);
     let v = vocab.len();
     let t = args.context;
-    let windows: Vec<Vec<usize>> =
-        valid.chunks_exact(t + 1).map(|w| w.to_vec()).collect();
+    let windows = windows(valid, t);
     let clock = Instant::now();
     let prompt = "Shall I compare thee";
 
     // ---- the tiny GPT ----
-    let config = Config {
-        vocab: v,
-        d: args.d,
-        heads: 4,
-        layers: 2,
-        d_ff: 4 * args.d,
-        max_len: t,
-        norm: Norm::Pre,
-        positions: PositionKind::Sinusoidal,
-        activation: Activation::Gelu,
-    };
+    let config = gpt_config(v, args.d, 4, 2, t);
     let mut r = rng(args.seed);
     let mut model = Gpt::new(config, &mut r)?;
     let per_step = args.batch * t;
@@ -206,23 +190,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut cpu, mut running) = (0.0, f64::NAN);
     let pb = bar(steps as u64, "GPT")?;
     for step in 1..=steps {
-        let batch: Vec<Vec<usize>> = (0..args.batch)
-            .map(|_| {
-                let s = r.random_range(0..train.len() - t - 1);
-                train[s..s + t + 1].to_vec()
-            })
-            .collect();
+        let batch = random_batch(train, args.batch, t, &mut r);
         let start = cpu_seconds(&clock);
-        let (loss, mut grads) = fast_gpt::loss_and_grads(&model, &batch);
-        ensure_finite(loss, step)?;
-        clip::clip_global_norm(&mut grads, 1.0);
-        opt.step(&mut model, &grads);
+        let loss = train_step(&mut model, &mut opt, &batch, step)?;
         cpu += cpu_seconds(&clock) - start;
-        running = if running.is_nan() {
-            loss
-        } else {
-            0.98 * running + 0.02 * loss
-        };
+        running = smooth(running, loss, 0.02);
         if step % every == 0 || step == steps {
             let val = fast_gpt::loss(&model, &windows);
             curve.push(((step * per_step) as f64, cpu, val));
@@ -268,22 +240,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let every = (steps / args.points).max(1);
     let mut curve =
         vec![(0.0, 0.0, lstm_window_loss(&mut eval, &lstm, &windows))];
-    let (mut cpu, mut smooth) = (0.0, f64::NAN);
+    let (mut cpu, mut smoothed) = (0.0, f64::NAN);
     let pb = bar(steps as u64, "LSTM")?;
     for step in 1..=steps {
         let start = cpu_seconds(&clock);
         let loss = trainer.step(&mut lstm)? / chunk as f64;
         cpu += cpu_seconds(&clock) - start;
-        smooth = if smooth.is_nan() {
-            loss
-        } else {
-            0.999 * smooth + 0.001 * loss
-        };
+        smoothed = smooth(smoothed, loss, 0.001);
         if step % every == 0 || step == steps {
             let val = lstm_window_loss(&mut eval, &lstm, &windows);
             curve.push(((step * chunk) as f64, cpu, val));
             let msg = format!(
-                "train {smooth:.3}  validation {val:.3}  {:.0} chars/CPU s",
+                "train {smoothed:.3}  validation {val:.3}  {:.0} chars/CPU s",
                 (step * chunk) as f64 / cpu
             );
             pb.suspend(|| println!("LSTM step {step}: {msg}"));
@@ -314,7 +282,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: format!("LSTM (n = {n}, chunks of {chunk})"),
         params: lstm.num_params(),
         curve,
-        train_loss: smooth,
+        train_loss: smoothed,
         cpu,
         sample: format!("{prompt}{}", vocab.decode(&out)?),
     };
@@ -335,27 +303,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect()
     };
     let dir = env!("CARGO_MANIFEST_DIR");
-    if args.figures {
-        line_chart(
-            &figure_path(dir, "transformer-vs-lstm-chars.svg"),
-            "Sonnets, validation loss by training characters",
-            (
-                "training characters (predicted targets)",
-                "validation loss, nats/char",
-            ),
-            &series(|p| p.0),
-            Scale::Linear,
-        )?;
-        line_chart(
-            &figure_path(dir, "transformer-vs-lstm-time.svg"),
-            "Sonnets, validation loss by training time",
-            (
-                "CPU seconds of training (one thread)",
-                "validation loss, nats/char",
-            ),
-            &series(|p| p.1),
-            Scale::Linear,
-        )?;
+    let charts: [(&str, &str, &str, fn(&(f64, f64, f64)) -> f64); 2] = [
+        (
+            "chars",
+            "training characters",
+            "training characters (predicted targets)",
+            |p| p.0,
+        ),
+        (
+            "time",
+            "training time",
+            "CPU seconds of training (one thread)",
+            |p| p.1,
+        ),
+    ];
+    for (file, by, x_label, x) in charts {
+        if args.figures {
+            line_chart(
+                &figure_path(dir, &format!("transformer-vs-lstm-{file}.svg")),
+                &format!("Sonnets, validation loss by {by}"),
+                (x_label, "validation loss, nats/char"),
+                &series(x),
+                Scale::Linear,
+            )?;
+        }
     }
     // the lowest loss both runs reach
     let target = gpt_run.best().max(lstm_run.best());

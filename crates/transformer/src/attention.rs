@@ -141,13 +141,8 @@ pub fn backward_reference(
     d_y: &DMatrix<f64>,
 ) -> AttentionGrads {
     let AttentionCache { q, k, v, a } = cache;
-    expect_shape(
-        "attention::backward_reference",
-        "d_y",
-        d_y,
-        Dim::Is(v.nrows()),
-        Dim::Is(q.ncols()),
-    );
+    let func = "attention::backward_reference";
+    expect_shape(func, "d_y", d_y, Dim::Is(v.nrows()), Dim::Is(q.ncols()));
     // ANCHOR: reference_backward
     // BEGIN SOLUTION attention-backward
     let (t_q, t_k) = (q.ncols(), k.ncols());
@@ -238,13 +233,8 @@ pub fn softmax_columns_in_place(s: &mut DMatrix<f64>, mask: Mask) {
 /// When `d_y` is not `d_v x T_q`.
 pub fn backward(cache: &AttentionCache, d_y: &DMatrix<f64>) -> AttentionGrads {
     let AttentionCache { q, k, v, a } = cache;
-    expect_shape(
-        "attention::backward",
-        "d_y",
-        d_y,
-        Dim::Is(v.nrows()),
-        Dim::Is(q.ncols()),
-    );
+    let func = "attention::backward";
+    expect_shape(func, "d_y", d_y, Dim::Is(v.nrows()), Dim::Is(q.ncols()));
     let scale = Scoring::ScaledDot.scale(q.nrows());
     // ANCHOR: backward
     let d_v = d_y * a.transpose(); // Y = V A

@@ -8,7 +8,7 @@ use crate::encoder_layer::Norm;
 use crate::feed_forward::{Activation, FeedForward, FeedForwardCache};
 use crate::layer_norm::{LayerNorm, LayerNormCache};
 use crate::multi_head::{MultiHeadAttention, MultiHeadCache};
-use foundations::shape::{Dim, expect_shape};
+use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{DMatrix, Error, Rng, impl_params};
 
 /// Masked self-attention, cross-attention and feed-forward.
@@ -94,7 +94,7 @@ impl DecoderLayer {
         expect_shape(func, "x", x, Dim::Is(d), Dim::Any("T"));
         expect_shape(func, "memory", memory, Dim::Is(d), Dim::Any("T_src"));
         // ANCHOR: forward
-        match self.norm {
+        let (y, self_attn, ln1, cross_attn, ln2, ffn, ln3) = match self.norm {
             Norm::Post => {
                 let (a, self_attn) = self.self_attn.forward(x, x, Mask::Causal);
                 let (z1, ln1) = self.ln1.forward(&(x + a));
@@ -103,15 +103,7 @@ impl DecoderLayer {
                 let (z2, ln2) = self.ln2.forward(&(&z1 + c));
                 let (f, ffn) = self.ffn.forward(&z2);
                 let (y, ln3) = self.ln3.forward(&(&z2 + f));
-                let cache = DecoderCache {
-                    self_attn,
-                    ln1,
-                    cross_attn,
-                    ln2,
-                    ffn,
-                    ln3,
-                };
-                (y, cache)
+                (y, self_attn, ln1, cross_attn, ln2, ffn, ln3)
             }
             Norm::Pre => {
                 let (n1, ln1) = self.ln1.forward(x);
@@ -124,17 +116,18 @@ impl DecoderLayer {
                 let z2 = z1 + c;
                 let (n3, ln3) = self.ln3.forward(&z2);
                 let (f, ffn) = self.ffn.forward(&n3);
-                let cache = DecoderCache {
-                    self_attn,
-                    ln1,
-                    cross_attn,
-                    ln2,
-                    ffn,
-                    ln3,
-                };
-                (z2 + f, cache)
+                (z2 + f, self_attn, ln1, cross_attn, ln2, ffn, ln3)
             }
-        }
+        };
+        let cache = DecoderCache {
+            self_attn,
+            ln1,
+            cross_attn,
+            ln2,
+            ffn,
+            ln3,
+        };
+        (y, cache)
         // ANCHOR_END: forward
     }
 
@@ -147,13 +140,8 @@ impl DecoderLayer {
         cache: &DecoderCache,
         d_y: &DMatrix<f64>,
     ) -> (DecoderLayer, DMatrix<f64>, DMatrix<f64>) {
-        expect_shape(
-            "decoder_layer::backward",
-            "d_y",
-            d_y,
-            Dim::Is(self.self_attn.width()),
-            Dim::Is(cache.self_attn.x_q.ncols()),
-        );
+        let func = "decoder_layer::backward";
+        expect_same_shape(func, "x", &cache.self_attn.x_q, "d_y", d_y);
         // ANCHOR: backward
         // BEGIN SOLUTION decoder-backward
         let c = cache;

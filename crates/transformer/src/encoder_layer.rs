@@ -7,7 +7,7 @@ use crate::attention::Mask;
 use crate::feed_forward::{Activation, FeedForward, FeedForwardCache};
 use crate::layer_norm::{LayerNorm, LayerNormCache};
 use crate::multi_head::{MultiHeadAttention, MultiHeadCache};
-use foundations::shape::{Dim, expect_shape};
+use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{DMatrix, Error, Rng, impl_params};
 
 /// Where the layer norms sit.
@@ -87,30 +87,16 @@ impl EncoderLayer {
     /// # Panics
     /// When `x` does not have `d` rows.
     pub fn forward(&self, x: &DMatrix<f64>) -> (DMatrix<f64>, EncoderCache) {
-        let d = self.attn.width();
-        expect_shape(
-            "encoder_layer::forward",
-            "x",
-            x,
-            Dim::Is(d),
-            Dim::Any("T"),
-        );
+        let func = "encoder_layer::forward";
+        expect_shape(func, "x", x, Dim::Is(self.attn.width()), Dim::Any("T"));
         // ANCHOR: forward
-        match self.norm {
+        let (y, attn, ln1, ffn, ln2) = match self.norm {
             Norm::Post => {
                 let (a, attn) = self.attn.forward(x, x, self.mask);
                 let (z, ln1) = self.ln1.forward(&(x + a)); // Add & Normalize
                 let (f, ffn) = self.ffn.forward(&z);
                 let (y, ln2) = self.ln2.forward(&(&z + f)); // Add & Normalize
-                (
-                    y,
-                    EncoderCache {
-                        attn,
-                        ln1,
-                        ffn,
-                        ln2,
-                    },
-                )
+                (y, attn, ln1, ffn, ln2)
             }
             Norm::Pre => {
                 let (n1, ln1) = self.ln1.forward(x);
@@ -118,17 +104,18 @@ impl EncoderLayer {
                 let z = x + a; // z = x + MHA(LN₁(x))
                 let (n2, ln2) = self.ln2.forward(&z);
                 let (f, ffn) = self.ffn.forward(&n2);
-                (
-                    z + f,
-                    EncoderCache {
-                        attn,
-                        ln1,
-                        ffn,
-                        ln2,
-                    },
-                ) // y = z + FFN(…)
+                (z + f, attn, ln1, ffn, ln2) // y = z + FFN(LN₂(z))
             }
-        }
+        };
+        (
+            y,
+            EncoderCache {
+                attn,
+                ln1,
+                ffn,
+                ln2,
+            },
+        )
         // ANCHOR_END: forward
     }
 
@@ -142,13 +129,8 @@ impl EncoderLayer {
         cache: &EncoderCache,
         d_y: &DMatrix<f64>,
     ) -> (EncoderLayer, DMatrix<f64>) {
-        expect_shape(
-            "encoder_layer::backward",
-            "d_y",
-            d_y,
-            Dim::Is(self.attn.width()),
-            Dim::Is(cache.attn.x_q.ncols()),
-        );
+        let func = "encoder_layer::backward";
+        expect_same_shape(func, "x", &cache.attn.x_q, "d_y", d_y);
         // ANCHOR: backward
         // BEGIN SOLUTION block-backward
         let c = cache;

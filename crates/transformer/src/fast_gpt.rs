@@ -4,26 +4,23 @@
 //! per head, [`LayerNorm::forward`], the feed-forward network) that gives the
 //! same numbers as [`Gpt::loss_reference`], tested equal in
 //! `tests/layers.rs` (`engine_equals_the_reference_gpt`,
-//! `engine_equals_the_reference_above_the_small_size_threshold`). It works
-//! on all `B·T` tokens of a batch at once, with `W_Q`, `W_K`, `W_V` stacked
-//! into one `3d x d` product, the softmax and the cross-entropy fused in
-//! place; layer norm's backward is the engine's
-//! ([`LayerNorm::backward_into`]) and the softmax backward the attention
-//! crate's. Pre-norm blocks only (what GPT-2 uses). Book: *Transformers → A
-//! tiny GPT → Speed*.
+//! `engine_equals_the_reference_above_the_small_size_threshold`). Layer
+//! norm's backward is the engine's ([`LayerNorm::backward_into`]), the
+//! softmax backward the attention crate's. Pre-norm blocks only (what GPT-2
+//! uses). Book: *Transformers → A tiny GPT → Speed* lists the fusions.
 
 use crate::attention::{
     Mask, softmax_backward_columns, softmax_columns_in_place,
 };
 use crate::encoder_layer::{EncoderLayer, Norm};
 use crate::layer_norm::{EPS, LayerNorm};
-use crate::model::Gpt;
+use crate::model::{Gpt, embed_backward};
 use crate::positional::Positional;
 use foundations::ops::sum_columns;
 use foundations::softmax::{Reduction, cross_entropy, softmax_columns};
 use foundations::{DMatrix, ParamsExt, Rng};
 use nalgebra::{Dyn, Matrix, MatrixView, Storage, StorageMut};
-use rand::Rng as _;
+use vanilla_rnn_bptt::draw;
 
 struct Ln {
     x_hat: DMatrix<f64>,
@@ -292,8 +289,7 @@ fn embed_batch(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
     let mut x = DMatrix::zeros(d, inputs.len() * t);
     for (s, ids) in inputs.iter().enumerate() {
         for (i, &id) in ids.iter().enumerate() {
-            let col = x.column_mut(s * t + i);
-            let mut col = col;
+            let mut col = x.column_mut(s * t + i);
             col.copy_from(&model.wte.column(id));
             col += p.column(i);
         }
@@ -301,6 +297,7 @@ fn embed_batch(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
     x
 }
 
+/// The blocks over every sequence; the caches of each block.
 fn forward_all(
     model: &Gpt,
     inputs: &[&[usize]],
@@ -314,6 +311,12 @@ fn forward_all(
         h = y;
     }
     (h, caches)
+}
+
+/// The logits `W_out LN_f(h)` (`V x B·T`) of every sequence, forward only.
+fn logits_all(model: &Gpt, inputs: &[&[usize]], t: usize) -> DMatrix<f64> {
+    let (h, _) = forward_all(model, inputs, t);
+    &model.w_out * ln_forward(&model.ln_f, &h).0
 }
 
 fn check_sequence(model: &Gpt, func: &str, ids: &[usize]) -> usize {
@@ -330,9 +333,7 @@ fn check_sequence(model: &Gpt, func: &str, ids: &[usize]) -> usize {
 pub fn logits(model: &Gpt, ids: &[usize]) -> DMatrix<f64> {
     check_engine(model);
     let t = check_sequence(model, "fast_gpt::logits", ids);
-    let (h, _) = forward_all(model, &[ids], t);
-    let (z, _) = ln_forward(&model.ln_f, &h);
-    &model.w_out * z
+    logits_all(model, &[ids], t)
 }
 
 /// The attention weights of every block and head for one sequence:
@@ -358,9 +359,7 @@ pub fn loss(model: &Gpt, batch: &[Vec<usize>]) -> f64 {
     check_engine(model);
     let t = model.check_batch("fast_gpt::loss", batch);
     let inputs: Vec<&[usize]> = batch.iter().map(|s| &s[..t]).collect();
-    let (h, _) = forward_all(model, &inputs, t);
-    let (z, _) = ln_forward(&model.ln_f, &h);
-    let logits = &model.w_out * z;
+    let logits = logits_all(model, &inputs, t);
     let targets: Vec<usize> =
         batch.iter().flat_map(|s| s[1..].iter().copied()).collect();
     cross_entropy(&logits, &targets, Reduction::Mean).0
@@ -388,22 +387,8 @@ pub fn sample(
     for _ in 0..n {
         let start = ids.len().saturating_sub(model.config.max_len);
         let z = logits(model, &ids[start..]);
-        let last = z.column(z.ncols() - 1) / temperature;
-        let p = softmax_columns(&DMatrix::from_column_slice(
-            last.len(),
-            1,
-            last.as_slice(),
-        ));
-        let u: f64 = rng.random();
-        let mut acc = 0.0;
-        let mut next = p.len() - 1;
-        for (i, &pi) in p.iter().enumerate() {
-            acc += pi;
-            if u < acc {
-                next = i;
-                break;
-            }
-        }
+        let p = softmax_columns(&(z.columns(z.ncols() - 1, 1) / temperature));
+        let next = draw(&p, rng);
         ids.push(next);
         out.push(next);
     }
@@ -453,12 +438,7 @@ pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
         d_h = block_backward(blk, &caches[i], &d_h, seqs, t, &mut g.blocks[i]);
     }
     // x = W_E[:, id] + p_t
-    for (s, ids) in inputs.iter().enumerate() {
-        for (i, &id) in ids.iter().enumerate() {
-            let mut col = g.wte.column_mut(id);
-            col += d_h.column(s * t + i);
-        }
-    }
+    embed_backward(&d_h, &inputs.concat(), &mut g.wte);
     if let Positional::Learned(p) = &mut g.pos {
         for s in 0..seqs {
             let mut cols = p.columns_mut(0, t);

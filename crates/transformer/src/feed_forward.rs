@@ -4,7 +4,7 @@
 //! layers*.
 
 use foundations::ops::{add_bias, sum_columns};
-use foundations::shape::{Dim, expect_shape};
+use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{DMatrix, Error, Rng, impl_params, init};
 
 /// The nonlinearity between the two maps.
@@ -23,15 +23,17 @@ const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
 impl Activation {
     /// `φ(z)`.
     pub fn apply(self, z: f64) -> f64 {
-        match self {
-            Activation::Relu => z.max(0.0),
-            Activation::Gelu => {
-                0.5 * z * (1.0 + (GELU_C * (z + 0.044715 * z * z * z)).tanh())
-            }
-        }
+        self.apply_with_derivative(z).0
     }
 
-    /// `(φ(z), φ'(z))` with one `tanh`: what a fused forward keeps.
+    /// `φ'(z)` (ReLU's kink at 0 gets 0).
+    pub fn derivative(self, z: f64) -> f64 {
+        self.apply_with_derivative(z).1
+    }
+
+    /// `(φ(z), φ'(z))` with one `exp`; for GELU, with
+    /// `u = √(2/π)(z + 0.044715 z³)`:
+    /// `φ'(z) = ½(1 + tanh u) + ½ z (1 − tanh² u) u'`.
     pub fn apply_with_derivative(self, z: f64) -> (f64, f64) {
         match self {
             Activation::Relu => {
@@ -50,25 +52,6 @@ impl Activation {
                     0.5 * z * (1.0 + th),
                     0.5 * (1.0 + th) + 0.5 * z * (1.0 - th * th) * du,
                 )
-            }
-        }
-    }
-
-    /// `φ'(z)` (ReLU's kink at 0 gets 0).
-    pub fn derivative(self, z: f64) -> f64 {
-        match self {
-            Activation::Relu => {
-                if z > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::Gelu => {
-                let u = GELU_C * (z + 0.044715 * z * z * z);
-                let th = u.tanh();
-                let du = GELU_C * (1.0 + 3.0 * 0.044715 * z * z);
-                0.5 * (1.0 + th) + 0.5 * z * (1.0 - th * th) * du
             }
         }
     }
@@ -162,13 +145,8 @@ impl FeedForward {
         cache: &FeedForwardCache,
         d_y: &DMatrix<f64>,
     ) -> (FeedForward, DMatrix<f64>) {
-        expect_shape(
-            "feed_forward::backward",
-            "d_y",
-            d_y,
-            Dim::Is(self.w2.nrows()),
-            Dim::Is(cache.x.ncols()),
-        );
+        let func = "feed_forward::backward";
+        expect_same_shape(func, "x", &cache.x, "d_y", d_y);
         // ANCHOR: backward
         // y = W_2 h + b_2
         let d_w2 = d_y * cache.h.transpose();

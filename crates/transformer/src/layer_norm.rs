@@ -3,7 +3,7 @@
 //! `x̂ = (x − μ)/√(σ² + ε)`, `y = γ ⊙ x̂ + β`.
 //! Book: *Transformers → Layer normalisation*.
 
-use foundations::shape::{Dim, expect_shape};
+use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{DMatrix, Error, impl_params};
 
 /// `ε` inside the square root.
@@ -94,13 +94,8 @@ impl LayerNorm {
         cache: &LayerNormCache,
         d_y: &DMatrix<f64>,
     ) -> (LayerNorm, DMatrix<f64>) {
-        expect_shape(
-            "layer_norm::backward_reference",
-            "d_y",
-            d_y,
-            Dim::Is(cache.x.nrows()),
-            Dim::Is(cache.x.ncols()),
-        );
+        let func = "layer_norm::backward_reference";
+        expect_same_shape(func, "x", &cache.x, "d_y", d_y);
         // ANCHOR: backward_reference
         // BEGIN SOLUTION layer-norm-backward
         let d = cache.x.nrows();
@@ -153,13 +148,8 @@ impl LayerNorm {
         cache: &LayerNormCache,
         d_y: &DMatrix<f64>,
     ) -> (LayerNorm, DMatrix<f64>) {
-        expect_shape(
-            "layer_norm::backward",
-            "d_y",
-            d_y,
-            Dim::Is(cache.x.nrows()),
-            Dim::Is(cache.x.ncols()),
-        );
+        let func = "layer_norm::backward";
+        expect_same_shape(func, "x", &cache.x, "d_y", d_y);
         let mut grads = LayerNorm {
             gamma: DMatrix::zeros(self.gamma.nrows(), 1),
             beta: DMatrix::zeros(self.gamma.nrows(), 1),

@@ -70,6 +70,28 @@ impl Config {
             }
         }
     }
+
+    /// `N` encoder layers of these sizes (GPT's blocks with [`Mask::Causal`]).
+    fn blocks(
+        &self,
+        mask: Mask,
+        rng: &mut Rng,
+    ) -> Result<Vec<EncoderLayer>, Error> {
+        let c = self;
+        (0..c.layers)
+            .map(|_| {
+                EncoderLayer::new(
+                    c.d,
+                    c.heads,
+                    c.d_ff,
+                    c.norm,
+                    mask,
+                    c.activation,
+                    rng,
+                )
+            })
+            .collect()
+    }
 }
 
 /// The columns `W_E[:, ids[t]]`: one embedding per token.
@@ -131,19 +153,7 @@ impl Gpt {
     pub fn new(config: Config, rng: &mut Rng) -> Result<Self, Error> {
         config.check("Gpt")?;
         let c = config;
-        let blocks = (0..c.layers)
-            .map(|_| {
-                EncoderLayer::new(
-                    c.d,
-                    c.heads,
-                    c.d_ff,
-                    c.norm,
-                    Mask::Causal,
-                    c.activation,
-                    rng,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let blocks = c.blocks(Mask::Causal, rng)?;
         Ok(Gpt {
             config,
             wte: init::normal(c.d, c.vocab, 0.1, rng),
@@ -295,19 +305,7 @@ impl EncoderDecoder {
                 "empty source vocabulary",
             ));
         }
-        let encoder = (0..c.layers)
-            .map(|_| {
-                EncoderLayer::new(
-                    c.d,
-                    c.heads,
-                    c.d_ff,
-                    c.norm,
-                    Mask::None,
-                    c.activation,
-                    rng,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let encoder = c.blocks(Mask::None, rng)?;
         let decoder = (0..c.layers)
             .map(|_| {
                 DecoderLayer::new(

@@ -5,7 +5,7 @@
 //! Book: *Transformers → Multi-head attention*.
 
 use crate::attention::{self, AttentionCache, Mask};
-use foundations::shape::{Dim, expect_shape};
+use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
 use nalgebra::DMatrix;
 
@@ -133,13 +133,8 @@ impl MultiHeadAttention {
         cache: &MultiHeadCache,
         d_y: &DMatrix<f64>,
     ) -> (MultiHeadAttention, DMatrix<f64>, DMatrix<f64>) {
-        expect_shape(
-            "multi_head::backward",
-            "d_y",
-            d_y,
-            Dim::Is(self.width()),
-            Dim::Is(cache.x_q.ncols()),
-        );
+        let func = "multi_head::backward";
+        expect_same_shape(func, "x_q", &cache.x_q, "d_y", d_y);
         // ANCHOR: backward
         // BEGIN SOLUTION multi-head-backward
         let (d, dk) = (self.width(), self.head_size());

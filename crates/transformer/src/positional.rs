@@ -102,15 +102,9 @@ impl Positional {
     /// # Panics
     /// When `x` does not have `d` rows or has more than `T_max` columns.
     pub fn forward(&self, x: &DMatrix<f64>) -> DMatrix<f64> {
-        let p = self.table();
-        expect_shape(
-            "positional::forward",
-            "x",
-            x,
-            Dim::Is(p.nrows()),
-            Dim::Any("T"),
-        );
-        self.check_len("positional::forward", x.ncols());
+        let (p, func) = (self.table(), "positional::forward");
+        expect_shape(func, "x", x, Dim::Is(p.nrows()), Dim::Any("T"));
+        self.check_len(func, x.ncols());
         x + p.columns(0, x.ncols())
     }
 
