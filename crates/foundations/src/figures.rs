@@ -15,6 +15,37 @@ pub fn figure_path(crate_dir: &str, name: &str) -> PathBuf {
     root.join("book").join("src").join("figures").join(name)
 }
 
+/// Runs a numpy reference, `python3 script args…`, with one BLAS thread (as
+/// the Rust code it is compared with uses one core), echoes and returns
+/// what it printed: the speed examples' shared set-up.
+///
+/// # Errors
+/// [`crate::Error::Data`] when python3 cannot be started or the script
+/// fails (numpy missing, say), with its error output.
+pub fn run_numpy(
+    script: &str,
+    args: &[String],
+) -> Result<String, crate::Error> {
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args(args)
+        .env("OMP_NUM_THREADS", "1")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("MKL_NUM_THREADS", "1")
+        .output()
+        .map_err(|e| crate::Error::Data(format!("cannot run python3: {e}")))?;
+    if !out.status.success() {
+        return Err(crate::Error::Data(format!(
+            "the numpy reference {script} failed (is numpy installed? \
+             `pip install numpy`): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{}", text.trim());
+    Ok(text)
+}
+
 /// One named line of `(x, y)` points.
 #[derive(Debug, Clone)]
 pub struct Series {

@@ -13,7 +13,8 @@
 
 use clap::Parser;
 use datasets::{Vocab, sonnets};
-use foundations::{figures::figure_path, rng};
+use foundations::figures::{figure_path, run_numpy};
+use foundations::rng;
 use lstm_gru::{FastLstmTrainer, Lstm};
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -43,28 +44,11 @@ fn numpy(
     shortcuts: bool,
 ) -> Result<f64, Box<dyn std::error::Error>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/lstm_numpy.py");
-    let mut args =
-        vec![script.to_string(), "--iters".into(), iters.to_string()];
+    let mut args = vec!["--iters".to_string(), iters.to_string()];
     if shortcuts {
         args.push("--shortcuts".into());
     }
-    let out = std::process::Command::new("python3")
-        .args(&args)
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env("MKL_NUM_THREADS", "1")
-        .output()
-        .map_err(|e| format!("cannot run python3: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the numpy reference failed (is numpy installed? `pip install \
-             numpy`): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let line = String::from_utf8(out.stdout)?;
-    println!("{}", line.trim());
+    let line = run_numpy(script, &args)?;
     let rate = line
         .trim()
         .strip_prefix("numpy: ")

@@ -1,35 +1,22 @@
 //! The fast path of the LSTM character model: the same forward, BPTT and
 //! Adagrad update as the generic [`vanilla_rnn_bptt::CharTrainer`] running
 //! an [`Lstm`] (one sequence, `B = 1`, the summed loss, element-wise
-//! clipping), written for speed and tested equal to it:
+//! clipping), written for speed (buffers allocated once, one-hot column
+//! lookups, only the recurrence step by step with the kernels of
+//! `foundations::fast_math`, one fused `clip_adagrad` that skips the
+//! columns of `W_x` a chunk does not use) and tested equal to it.
 //!
-//! * every buffer is allocated once, in [`FastLstm::new`]; a training step
-//!   allocates nothing;
-//! * the input is one-hot, so `W_x x_t` is column `x_t` of `W_x`;
-//! * only the recurrence is sequential: per step one product `W_h h_{t−1}`
-//!   forward and one `W_hᵀ ∇a_t` backward. Everything that does not feed the
-//!   next step is done once for the whole chunk as a matrix product: the
-//!   logits `V H`, `∇H = Vᵀ ∇O`, `∇V = ∇O Hᵀ` and `∇W_h = ∇A H_{prev}ᵀ`;
-//! * the step-by-step products run down the columns of `W_h` as stored
-//!   (`foundations::fast_math::{gemv_acc, gemv_t_acc}`), and `σ`, `tanh`
-//!   and `exp` are vectorisable polynomials from the same module;
-//! * clipping and Adagrad are one fused loop over the parameters
-//!   (`foundations::optim::clip_adagrad`), skipping the columns of `W_x`
-//!   whose gradient is zero (characters not in the chunk), for which
-//!   Adagrad changes nothing.
-//!
-//! Book: *LSTM and GRU → Speed*.
+//! Book: *LSTM and GRU → Speed* (what each shortcut does and why it
+//! changes no number).
 
 use crate::lstm::Lstm;
-use foundations::fast_math::{axpy, gemv_acc, gemv_t_acc};
+use foundations::fast_math::{
+    axpy, exp_vec, gemv_acc, gemv_t_acc, sigmoid_vec, tanh_vec,
+};
 use foundations::optim::clip_adagrad;
-use foundations::{Error, Mat, Params, ensure_finite};
+use foundations::{Error, Mat, ParamsExt, ensure_finite};
 use nalgebra::DVector;
-use vanilla_rnn_bptt::{Clip, LossScale, RecurrentModel, TrainConfig};
-
-/// The vectorisable `e^x`, `σ` and `tanh` of the fast path (they live in
-/// `foundations::fast_math`, shared with the vanilla RNN's fast path).
-pub use foundations::fast_math::{exp_vec, sigmoid_vec, tanh_vec};
+use vanilla_rnn_bptt::{Chunks, RecurrentCell, RecurrentModel, TrainConfig};
 
 /// Preallocated buffers for forward + BPTT of an LSTM char model over
 /// chunks of `T` characters, its gradients and its Adagrad memory.
@@ -90,8 +77,7 @@ impl FastLstm {
                 ),
             ));
         }
-        let mut zeros = model.clone();
-        zeros.visit_mut(&mut |_, m| m.fill(0.0));
+        let zeros = model.zeros_like();
         Ok(FastLstm {
             n,
             v,
@@ -334,13 +320,9 @@ impl FastLstm {
         }
     }
 
-    /// Clips every gradient entry to `[−clip, clip]` and applies Adagrad
-    /// (`m ← m + g²; θ ← θ − lr g / sqrt(m + 1e-8)`) in one pass:
-    /// `foundations::optim::clip_adagrad`, as `Adagrad` and the vanilla
-    /// RNN's fast path. The columns of `W_x`
-    /// for characters not in the last chunk have a zero gradient, for
-    /// which Adagrad changes neither `m` nor `θ` (`m + 0 = m`,
-    /// `θ − 0 = θ`, exactly): they are skipped.
+    /// `foundations::optim::clip_adagrad` on every parameter, skipping the
+    /// columns of `W_x` for characters not in the last chunk: their
+    /// gradient is zero, for which Adagrad changes neither `m` nor `θ`.
     pub fn clip_and_adagrad(
         &mut self,
         model: &mut RecurrentModel<Lstm>,
@@ -372,19 +354,16 @@ impl FastLstm {
 
 /// min-char-rnn's training loop for an LSTM on the fast path
 /// ([`vanilla_rnn_bptt::CharTrainer`]'s, for the configurations it
-/// covers): chunks of `T` characters, the state carried from chunk to chunk
+/// covers): the corpus's [`Chunks`], the state carried from chunk to chunk
 /// and reset when the corpus wraps, element-wise clipping and Adagrad.
 #[derive(Debug, Clone)]
 pub struct FastLstmTrainer {
     fast: FastLstm,
-    data: Vec<usize>,
-    pos: usize,
+    chunks: Chunks,
     h: Mat,
     c: Mat,
-    t_len: usize,
     lr: f64,
     clip: f64,
-    steps: usize,
 }
 
 impl FastLstmTrainer {
@@ -392,54 +371,25 @@ impl FastLstmTrainer {
     /// (`seq_len`), learning rate and clipping threshold.
     ///
     /// # Errors
-    /// [`Error::Config`] for a bad configuration or one the fast path does
-    /// not implement (it implements min-char-rnn's recipe: the summed loss,
-    /// element-wise clipping, no truncation inside a chunk; use
-    /// `CharTrainer` otherwise), and as [`FastLstm::new`]; [`Error::Data`]
-    /// when `data` has fewer than `T + 1` characters or an id outside the
-    /// vocabulary.
+    /// As [`TrainConfig::fast_clip`] (the fast path implements
+    /// min-char-rnn's recipe only), [`Chunks::new`] and [`FastLstm::new`].
     pub fn new(
         model: &RecurrentModel<Lstm>,
         data: Vec<usize>,
         config: TrainConfig,
     ) -> Result<Self, Error> {
-        config.validate()?;
-        let clip = match config.clip {
-            Clip::Elementwise(c)
-                if config.scale == LossScale::Sum
-                    && config.truncation.is_none() =>
-            {
-                c
-            }
-            _ => {
-                return Err(Error::config(
-                    "FastLstmTrainer",
-                    "the fast path implements the summed loss, element-wise \
-                     clipping and whole-chunk BPTT; use CharTrainer otherwise",
-                ));
-            }
-        };
-        let t_len = config.seq_len;
-        let fast = FastLstm::new(model, t_len)?;
-        vanilla_rnn_bptt::check_ids(&data, model.outputs())?;
-        if data.len() < t_len + 1 {
-            return Err(Error::Data(format!(
-                "FastLstmTrainer: {} characters, need at least T + 1 = {}",
-                data.len(),
-                t_len + 1
-            )));
-        }
+        let clip = config.fast_clip("FastLstmTrainer")?;
+        let sizes = (model.cell.input_size(), model.outputs());
+        let chunks = Chunks::new("FastLstmTrainer", data, sizes, &config)?;
+        let fast = FastLstm::new(model, config.seq_len)?;
         let n = fast.n;
         Ok(FastLstmTrainer {
             fast,
-            data,
-            pos: 0,
+            chunks,
             h: Mat::zeros(n, 1),
             c: Mat::zeros(n, 1),
-            t_len,
             lr: config.lr,
             clip,
-            steps: 0,
         })
     }
 
@@ -452,31 +402,26 @@ impl FastLstmTrainer {
         &mut self,
         model: &mut RecurrentModel<Lstm>,
     ) -> Result<f64, Error> {
-        let t = self.t_len;
-        if self.pos + t + 1 > self.data.len() {
-            self.pos = 0;
+        let step = self.chunks.steps();
+        let (inputs, targets, wrapped) = self.chunks.chunk();
+        if wrapped {
             self.h.fill(0.0);
             self.c.fill(0.0);
         }
-        let (p, d) = (self.pos, &self.data);
-        let loss = self.fast.loss_and_grads(
-            model,
-            &d[p..p + t],
-            &d[p + 1..p + t + 1],
-            &self.h,
-            &self.c,
-        );
-        let loss = ensure_finite(loss, self.steps)?;
-        self.fast.clip_and_adagrad(model, self.lr, self.clip);
-        self.h.column_mut(0).copy_from(&self.fast.hs.column(t));
-        self.c.column_mut(0).copy_from(&self.fast.cs.column(t));
-        self.pos += t;
-        self.steps += 1;
+        let t = inputs.len();
+        let fast = &mut self.fast;
+        let loss =
+            fast.loss_and_grads(model, inputs, targets, &self.h, &self.c);
+        let loss = ensure_finite(loss, step)?;
+        fast.clip_and_adagrad(model, self.lr, self.clip);
+        self.h.column_mut(0).copy_from(&fast.hs.column(t));
+        self.c.column_mut(0).copy_from(&fast.cs.column(t));
+        self.chunks.advance(loss);
         Ok(loss)
     }
 
     /// Updates done so far.
     pub fn steps(&self) -> usize {
-        self.steps
+        self.chunks.steps()
     }
 }

@@ -17,15 +17,15 @@
 use foundations::activations::{sigmoid, tanh};
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
-use foundations::{Error, Mat, Rng, impl_params};
-use vanilla_rnn_bptt::RecurrentCell;
+use foundations::{Error, Mat, Params, Rng, impl_params};
+use vanilla_rnn_bptt::{RecurrentCell, check_sizes};
 
 /// The GRU's parameters, named as on the slide: `w_x*` are `n x D`, `w_h*`
 /// are `n x n`, biases `n x 1`. Gradients are a second `Gru` value. The
 /// slide form is [`Gru::step_forward_reference`] and
 /// [`Gru::step_backward_reference`]; the engine is
 /// `<Gru as RecurrentCell>::step_forward` (tested equal).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Gru {
     /// Reset gate, input weights `W_xr`.
     pub w_xr: Mat,
@@ -85,29 +85,7 @@ impl Gru {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        let (n, d) = (hidden_size, input_size);
-        if n == 0 || d == 0 {
-            return Err(Error::config(
-                "Gru",
-                format!(
-                    "hidden size n = {n} and input size D = {d} must both be \
-                     at least 1"
-                ),
-            ));
-        }
-        let s = 1.0 / (n as f64).sqrt();
-        let mut u = |r, c| foundations::init::uniform(r, c, s, rng);
-        Ok(Gru {
-            w_xr: u(n, d),
-            w_hr: u(n, n),
-            b_r: Mat::zeros(n, 1),
-            w_xz: u(n, d),
-            w_hz: u(n, n),
-            b_z: Mat::zeros(n, 1),
-            w_xh: u(n, d),
-            w_hh: u(n, n),
-            b_h: Mat::zeros(n, 1),
-        })
+        new_cell("Gru", (input_size, hidden_size), false, rng)
     }
 
     /// One step of the slide's GRU. `h_prev` is `n x B`, `x` is `D x B`.
@@ -214,4 +192,41 @@ impl Gru {
         (grads, d_h_prev, d_x)
         // END SOLUTION
     }
+}
+
+/// A GRU or a MUT variant with input size `D` and hidden size `n`, its
+/// matrices shaped by their names: `w_x*` (`n x D`) and `w_h*` (`n x n`)
+/// drawn uniform in `±1/√n` (as PyTorch does) in field order, the biases
+/// `b_*` (`n x 1`) zero.
+///
+/// # Errors
+/// [`Error::Config`] when `n` or `D` is zero, or `D ≠ n` for a variant that
+/// adds `x` (or `tanh x`) to an `n`-vector (`input_is_hidden`).
+pub(crate) fn new_cell<P: Params + Default>(
+    cell: &str,
+    (input_size, hidden_size): (usize, usize),
+    input_is_hidden: bool,
+    rng: &mut Rng,
+) -> Result<P, Error> {
+    check_sizes(cell, input_size, hidden_size)?;
+    let (n, d) = (hidden_size, input_size);
+    if input_is_hidden && d != n {
+        return Err(Error::config(
+            cell,
+            format!(
+                "this variant adds x (or tanh x) to an n-vector, so the \
+                 input size D = {d} must equal the hidden size n = {n}"
+            ),
+        ));
+    }
+    let mut cell = P::default();
+    let s = 1.0 / (n as f64).sqrt();
+    cell.visit_mut(&mut |name, m| {
+        *m = match &name[..3] {
+            "w_x" => foundations::init::uniform(n, d, s, rng),
+            "w_h" => foundations::init::uniform(n, n, s, rng),
+            _ => Mat::zeros(n, 1),
+        };
+    });
+    Ok(cell)
 }

@@ -4,28 +4,26 @@
 //! exercise: it is what the examples and later crates use, and it is tested
 //! equal to the reference (`Gru::step_forward_reference`, …).
 //!
-//! What makes it faster than the reference: the three pre-activations
-//! `[a_r; a_z; a_h]` are written into one `3n x B` buffer that becomes the
-//! activations `[r; z; h̃]` in place, a one-hot input selects a column of
-//! each `W_x•` instead of multiplying by it, and the update and the
-//! gates' backward run in loops over the entries.
+//! What makes it faster than the reference: `[a_r; a_z; a_h]` in one
+//! `3n x B` buffer that becomes `[r; z; h̃]` in place, a one-hot input
+//! selecting a column of each `W_x•` ([`crate::EngineInput`]), loops over
+//! the entries for the update and the gates' backward.
 //!
 //! Book: *LSTM and GRU → Engine cells and speed*.
 
 use crate::gru::Gru;
-use datasets::one_hot_ids;
+use crate::lstm_engine::EngineInput;
 use foundations::Mat;
 use foundations::activations::sigmoid_scalar as sigmoid;
+use foundations::ops::sum_columns;
 use foundations::shape::{Dim, expect_shape};
 use vanilla_rnn_bptt::RecurrentCell;
 
 /// What the engine's step backward needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GruEngineCache {
-    /// `x_t` (empty when one-hot).
-    pub x: Mat,
-    /// The id of the 1 in each column when `x` is one-hot.
-    pub one_hot: Option<Vec<usize>>,
+    /// `x_t`.
+    pub input: EngineInput,
     /// `h_{t−1}`.
     pub h_prev: Mat,
     /// `[r; z; h̃]`, `3n x B`.
@@ -81,21 +79,14 @@ impl RecurrentCell for Gru {
         expect_shape(f_name, "h_prev", h_prev, Dim::Is(n), Dim::Is(bsz));
         // a = [b_r; b_z; b_h] + [W_xr; W_xz; W_xh] x: a column lookup per
         // block when x is one-hot
-        let one_hot = one_hot_ids(x);
+        let input = EngineInput::new(x);
         let mut a = Mat::zeros(3 * n, bsz);
         for (k, (w_x, b)) in self.input_blocks().into_iter().enumerate() {
             let mut a_k = a.rows_mut(k * n, n);
             for mut col in a_k.column_iter_mut() {
                 col.copy_from(&b.column(0));
             }
-            match &one_hot {
-                Some(ids) => {
-                    for (j, &id) in ids.iter().enumerate() {
-                        a_k.column_mut(j).axpy(1.0, &w_x.column(id), 1.0);
-                    }
-                }
-                None => a_k.gemm(1.0, w_x, x, 1.0),
-            }
+            input.add_product(a_k, w_x.as_view());
         }
         // r = σ(a_r + W_hr h_{t−1}), z = σ(a_z + W_hz h_{t−1})
         a.rows_mut(0, n).gemm(1.0, &self.w_hr, h_prev, 1.0);
@@ -111,12 +102,7 @@ impl RecurrentCell for Gru {
             z * ht + (1.0 - z) * h_prev[(k, j)]
         });
         let cache = GruEngineCache {
-            x: if one_hot.is_some() {
-                Mat::zeros(0, bsz)
-            } else {
-                x.clone()
-            },
-            one_hot,
+            input,
             h_prev: h_prev.clone(),
             act: a,
         };
@@ -184,17 +170,8 @@ impl RecurrentCell for Gru {
         let blocks = self.input_blocks().into_iter().zip(grad_blocks);
         for (k, ((w_x, _), (dw_x, db))) in blocks.enumerate() {
             let d_ak = d_a.rows(k * n, n);
-            match &cache.one_hot {
-                Some(ids) => {
-                    for (j, &id) in ids.iter().enumerate() {
-                        dw_x.column_mut(id).axpy(1.0, &d_ak.column(j), 1.0);
-                    }
-                }
-                None => dw_x.gemm(1.0, &d_ak, &cache.x.transpose(), 0.0),
-            }
-            for j in 0..bsz {
-                db.column_mut(0).axpy(1.0, &d_ak.column(j), 1.0);
-            }
+            cache.input.weight_grad(dw_x.as_view_mut(), d_ak);
+            *db = sum_columns(&d_ak.into_owned());
             d_x.gemm_tr(1.0, w_x, &d_ak, 1.0);
         }
         (grads, d_h_prev, d_x)

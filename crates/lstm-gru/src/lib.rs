@@ -87,7 +87,7 @@ pub use fast_lstm::{FastLstm, FastLstmTrainer};
 pub use gru::{Gru, GruStepCache};
 pub use gru_engine::GruEngineCache;
 pub use lstm::{Lstm, LstmCache, LstmState, LstmStateGrads, LstmStepCache};
-pub use lstm_engine::LstmEngineCache;
+pub use lstm_engine::{EngineInput, LstmEngineCache};
 pub use mut_shared::MutCache;
 pub use mut1::Mut1;
 pub use mut2::Mut2;

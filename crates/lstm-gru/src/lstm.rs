@@ -17,7 +17,7 @@ use foundations::activations::{sigmoid, tanh};
 use foundations::ops::{add_bias, stack_rows, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
-use vanilla_rnn_bptt::RecurrentCell;
+use vanilla_rnn_bptt::{RecurrentCell, check_sizes};
 
 /// The LSTM's parameters: `w` (`4n x (n + D)`) and `b` (`4n x 1`).
 /// Gradients are a second `Lstm` value. The slide form is
@@ -113,48 +113,12 @@ impl Lstm {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
+        check_sizes("Lstm", input_size, hidden_size)?;
         let (n, d) = (hidden_size, input_size);
-        if n == 0 || d == 0 {
-            return Err(Error::config(
-                "Lstm",
-                format!(
-                    "hidden size n = {n} and input size D = {d} must both be \
-                     at least 1"
-                ),
-            ));
-        }
         let scale = 1.0 / (n as f64).sqrt();
         let w = foundations::init::uniform(4 * n, n + d, scale, rng);
         let mut b = Mat::zeros(4 * n, 1);
         b.rows_mut(n, n).fill(1.0);
-        Ok(Lstm { w, b })
-    }
-
-    /// A cell from given parameters, checked: `w` is `4n x (n + D)`, `b` is
-    /// `4n x 1`, `n ≥ 1` and `D ≥ 1`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when the shapes do not fit together.
-    pub fn from_parts(w: Mat, b: Mat) -> Result<Self, Error> {
-        let n = b.nrows() / 4;
-        if n == 0
-            || b.nrows() != 4 * n
-            || b.ncols() != 1
-            || w.nrows() != 4 * n
-            || w.ncols() <= n
-        {
-            return Err(Error::config(
-                "Lstm",
-                format!(
-                    "w is {}x{} and b is {}x{}: expected w 4n x (n + D) and \
-                     b 4n x 1 with n, D ≥ 1",
-                    w.nrows(),
-                    w.ncols(),
-                    b.nrows(),
-                    b.ncols()
-                ),
-            ));
-        }
         Ok(Lstm { w, b })
     }
 

@@ -4,29 +4,78 @@
 //! exercise: it is what the examples and later crates use, and it is tested
 //! equal to the reference (`Lstm::step_forward_reference`, …).
 //!
-//! What makes it faster than the reference: no `[h; x]` is stacked (the two
-//! column blocks of `W` multiply `h` and `x` in place, one fused product for
-//! all four gates), one-hot inputs select a column of `W_x` instead of
-//! multiplying by it, and the nonlinearities, the state update and the
-//! whole gate backward run in single loops over contiguous columns.
+//! What makes it faster than the reference: no `[h; x]` is stacked, one-hot
+//! inputs select a column of `W_x` ([`EngineInput`], shared with the GRU's
+//! engine), the gates run in single loops over contiguous columns.
 //!
 //! Book: *LSTM and GRU → Engine cells and speed*.
 
 use crate::lstm::{Lstm, LstmState, LstmStateGrads};
 use datasets::one_hot_ids;
 use foundations::Mat;
+use foundations::ops::sum_columns;
 use foundations::shape::{Dim, expect_shape};
 use vanilla_rnn_bptt::RecurrentCell;
+
+/// An engine cell's input `x_t` (`D x B`) as its step backward needs it:
+/// the id of the 1 in each column when `x_t` is one-hot (which costs a
+/// column lookup instead of a product), else `x_t` itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineInput {
+    /// The ids of a one-hot `x_t`, one per column.
+    OneHot(Vec<usize>),
+    /// Any other `x_t`.
+    Dense(Mat),
+}
+
+impl EngineInput {
+    /// `x` as an engine keeps it.
+    pub fn new(x: &Mat) -> Self {
+        match one_hot_ids(x) {
+            Some(ids) => EngineInput::OneHot(ids),
+            None => EngineInput::Dense(x.clone()),
+        }
+    }
+
+    /// `a += W_x x`: for a one-hot `x`, column `x[j]` of `W_x` added to
+    /// column `j` of `a`.
+    pub fn add_product(&self, mut a: MatViewMut, w_x: MatView) {
+        match self {
+            EngineInput::OneHot(ids) => {
+                for (j, &id) in ids.iter().enumerate() {
+                    a.column_mut(j).axpy(1.0, &w_x.column(id), 1.0);
+                }
+            }
+            EngineInput::Dense(x) => a.gemm(1.0, &w_x, x, 1.0),
+        }
+    }
+
+    /// `∇W_x = ∇a xᵀ` into `dw_x` (zero on entry): for a one-hot `x`,
+    /// column `j` of `∇a` added to column `x[j]`.
+    pub fn weight_grad(&self, mut dw_x: MatViewMut, d_a: MatView) {
+        match self {
+            EngineInput::OneHot(ids) => {
+                for (j, &id) in ids.iter().enumerate() {
+                    dw_x.column_mut(id).axpy(1.0, &d_a.column(j), 1.0);
+                }
+            }
+            EngineInput::Dense(x) => dw_x.gemm(1.0, &d_a, &x.transpose(), 0.0),
+        }
+    }
+}
+
+/// A view of a block of a [`Mat`].
+type MatView<'a> = nalgebra::DMatrixView<'a, f64>;
+/// A mutable view of a block of a [`Mat`].
+type MatViewMut<'a> = nalgebra::DMatrixViewMut<'a, f64>;
 
 /// What the engine's step backward needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LstmEngineCache {
     /// `h_{t−1}`, `n x B`.
     pub h_prev: Mat,
-    /// `x_t`, `D x B`.
-    pub x: Mat,
-    /// The id of the 1 in each column when `x` is one-hot.
-    pub one_hot: Option<Vec<usize>>,
+    /// `x_t`.
+    pub input: EngineInput,
     /// `c_{t−1}`, `n x B`.
     pub c_prev: Mat,
     /// The activated gates `[i; f; o; g]`, `4n x B`.
@@ -83,15 +132,8 @@ impl RecurrentCell for Lstm {
         // a = W_h h_{t−1} + W_x x_t + b: one product for all four gates
         let mut a = Mat::from_fn(4 * n, bsz, |r, _| self.b[(r, 0)]);
         a.gemm(1.0, &self.w.columns(0, n), &prev.h, 1.0);
-        let one_hot = one_hot_ids(x);
-        match &one_hot {
-            Some(ids) => {
-                for (j, &id) in ids.iter().enumerate() {
-                    a.column_mut(j).axpy(1.0, &self.w.column(n + id), 1.0);
-                }
-            }
-            None => a.gemm(1.0, &self.w.columns(n, d), x, 1.0),
-        }
+        let input = EngineInput::new(x);
+        input.add_product(a.as_view_mut(), self.w.columns(n, d));
         let mut c = Mat::zeros(n, bsz);
         let mut tanh_c = Mat::zeros(n, bsz);
         let mut h = Mat::zeros(n, bsz);
@@ -116,12 +158,7 @@ impl RecurrentCell for Lstm {
         // ANCHOR_END: engine_forward
         let cache = LstmEngineCache {
             h_prev: prev.h.clone(),
-            x: if one_hot.is_some() {
-                Mat::zeros(0, bsz)
-            } else {
-                x.clone()
-            },
-            one_hot,
+            input,
             c_prev: prev.c.clone(),
             gates: a,
             tanh_c,
@@ -160,33 +197,14 @@ impl RecurrentCell for Lstm {
         }
         let mut grads = Lstm {
             w: Mat::zeros(4 * n, n + d),
-            b: Mat::zeros(4 * n, 1),
+            b: sum_columns(&d_a),
         };
-        grads.w.columns_mut(0, n).gemm(
-            1.0,
-            &d_a,
-            &cache.h_prev.transpose(),
-            0.0,
-        );
+        let h_prev_t = cache.h_prev.transpose();
+        grads.w.columns_mut(0, n).gemm(1.0, &d_a, &h_prev_t, 0.0);
+        let dw_x = grads.w.columns_mut(n, d);
+        cache.input.weight_grad(dw_x, d_a.as_view());
         let mut d_x = Mat::zeros(d, bsz);
-        let w_x = self.w.columns(n, d);
-        match &cache.one_hot {
-            Some(ids) => {
-                for (j, &id) in ids.iter().enumerate() {
-                    grads.w.column_mut(n + id).axpy(1.0, &d_a.column(j), 1.0);
-                }
-            }
-            None => grads.w.columns_mut(n, d).gemm(
-                1.0,
-                &d_a,
-                &cache.x.transpose(),
-                0.0,
-            ),
-        }
-        d_x.gemm_tr(1.0, &w_x, &d_a, 0.0);
-        for j in 0..bsz {
-            grads.b.column_mut(0).axpy(1.0, &d_a.column(j), 1.0);
-        }
+        d_x.gemm_tr(1.0, &self.w.columns(n, d), &d_a, 0.0);
         let mut d_h_prev = Mat::zeros(n, bsz);
         d_h_prev.gemm_tr(1.0, &self.w.columns(0, n), &d_a, 0.0);
         // ANCHOR_END: engine_backward

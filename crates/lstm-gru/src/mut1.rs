@@ -10,8 +10,9 @@
 //! cell with an optional challenge exercise (its step backward). Book:
 //! *LSTM and GRU → The GRU → Other variants*.
 
+use crate::gru::new_cell;
 use crate::mut_shared::{
-    MutCache, check_d_next, check_step, gate_backward, new_cell, update,
+    MutCache, check_d_next, check_step, gate_backward, update,
 };
 use foundations::activations::{sigmoid, tanh};
 use foundations::ops::{add_bias, sum_columns};
@@ -19,7 +20,7 @@ use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
 
 /// Mut1's parameters (`w_x*` are `n x D`, `w_h*` are `n x n`, biases
 /// `n x 1`). Gradients are a second `Mut1` value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mut1 {
     /// `W_xz`, `b_z`: the update gate.
     pub w_xz: Mat,
@@ -52,16 +53,7 @@ impl Mut1 {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        let sizes = (input_size, hidden_size);
-        new_cell("Mut1", sizes, true, rng, |n, d| Mut1 {
-            w_xz: Mat::zeros(n, d),
-            b_z: Mat::zeros(n, 1),
-            w_xr: Mat::zeros(n, d),
-            w_hr: Mat::zeros(n, n),
-            b_r: Mat::zeros(n, 1),
-            w_hh: Mat::zeros(n, n),
-            b_h: Mat::zeros(n, 1),
-        })
+        new_cell("Mut1", (input_size, hidden_size), true, rng)
     }
 
     /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `h` is `n x B`, `x` is

@@ -10,8 +10,9 @@
 //! cell with an optional challenge exercise (its step backward). Book:
 //! *LSTM and GRU → The GRU → Other variants*.
 
+use crate::gru::new_cell;
 use crate::mut_shared::{
-    MutCache, check_d_next, check_step, gate_backward, new_cell, update,
+    MutCache, check_d_next, check_step, gate_backward, update,
 };
 use foundations::activations::sigmoid;
 use foundations::ops::{add_bias, sum_columns};
@@ -19,7 +20,7 @@ use foundations::{Error, Mat, ParamsExt, Rng, impl_params};
 
 /// Mut2's parameters (`w_x*` are `n x D`, `w_h*` are `n x n`, biases
 /// `n x 1`). Gradients are a second `Mut2` value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mut2 {
     /// `W_xz`, `W_hz`, `b_z`: the update gate.
     pub w_xz: Mat,
@@ -52,16 +53,7 @@ impl Mut2 {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        let sizes = (input_size, hidden_size);
-        new_cell("Mut2", sizes, true, rng, |n, d| Mut2 {
-            w_xz: Mat::zeros(n, d),
-            w_hz: Mat::zeros(n, n),
-            b_z: Mat::zeros(n, 1),
-            b_r: Mat::zeros(n, 1),
-            w_hh: Mat::zeros(n, n),
-            w_xh: Mat::zeros(n, d),
-            b_h: Mat::zeros(n, 1),
-        })
+        new_cell("Mut2", (input_size, hidden_size), true, rng)
     }
 
     /// One step: `h' = tanh(…) ⊙ z + h ⊙ (1 − z)`. `h` is `n x B`, `x` is

@@ -5,17 +5,17 @@
 //!
 //! `h̃ = tanh(W_hh (r ⊙ h) + u + b_h)`, `h' = h̃ ⊙ z + h ⊙ (1 − z)`.
 //!
-//! Also here: the cache, construction (`new_cell`), the shape checks and
+//! Also here: the cache, the shape checks and
 //! the backward of a gate of the form `σ(W_x x + W_h h + b)`
 //! (`gate_backward`). The backward of the shared end is part of each
 //! variant's exercise: given here, it would be most of the GRU's step
 //! backward (the exercise `gru-step-backward`) in another shape.
 //! Book: *LSTM and GRU → The GRU → Other variants*.
 
+use foundations::Mat;
 use foundations::activations::tanh;
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
-use foundations::{Error, Mat, Params, Rng};
 
 /// What a MUT cell's `step_backward` needs from its forward step (the
 /// same for the three variants).
@@ -31,46 +31,6 @@ pub struct MutCache {
     pub z: Mat,
     /// The candidate `h̃ = tanh(…)`.
     pub cand: Mat,
-}
-
-/// A variant with input size `D` and hidden size `n`, from `zeros(n, D)`
-/// (its matrices at their shapes): every weight (`w_*`) drawn uniform in
-/// `±1/√n` in field order, the biases left zero.
-///
-/// # Errors
-/// [`Error::Config`] when `n` or `D` is zero, or `D ≠ n` for a variant that
-/// adds `x` (or `tanh x`) to an `n`-vector (`input_is_hidden`).
-pub(crate) fn new_cell<P: Params>(
-    cell: &str,
-    (input_size, hidden_size): (usize, usize),
-    input_is_hidden: bool,
-    rng: &mut Rng,
-    zeros: impl FnOnce(usize, usize) -> P,
-) -> Result<P, Error> {
-    let (n, d) = (hidden_size, input_size);
-    if n == 0 || d == 0 {
-        return Err(Error::config(
-            cell,
-            format!("sizes n = {n} and D = {d} must be at least 1"),
-        ));
-    }
-    if input_is_hidden && d != n {
-        return Err(Error::config(
-            cell,
-            format!(
-                "this variant adds x (or tanh x) to an n-vector, so the \
-                 input size D = {d} must equal the hidden size n = {n}"
-            ),
-        ));
-    }
-    let mut cell = zeros(n, d);
-    let s = 1.0 / (n as f64).sqrt();
-    cell.visit_mut(&mut |name, m| {
-        if name.starts_with("w_") {
-            *m = foundations::init::uniform(m.nrows(), m.ncols(), s, rng);
-        }
-    });
-    Ok(cell)
 }
 
 /// A step's inputs: `x` is `D x B` and `h` is `n x B`, where `n` is the

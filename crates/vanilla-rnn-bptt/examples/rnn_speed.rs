@@ -13,9 +13,8 @@
 //! (needs `--numpy`, so python3 with numpy).
 
 use clap::Parser;
-use foundations::figures::figure_path;
+use foundations::figures::{figure_path, run_numpy};
 use std::fmt::Write as _;
-use std::process::Command;
 use std::time::Instant;
 use vanilla_rnn_bptt::{CharTrainer, FastTrainer, Rnn, TrainConfig};
 
@@ -36,27 +35,11 @@ struct Args {
     figures: bool,
 }
 
+/// Characters per second of the numpy reference over `steps` updates.
 fn numpy(steps: usize) -> Result<f64, Box<dyn std::error::Error>> {
     let script =
         concat!(env!("CARGO_MANIFEST_DIR"), "/benches/min_char_rnn.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args(["--steps", &steps.to_string()])
-        .env("OMP_NUM_THREADS", "1")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env("MKL_NUM_THREADS", "1")
-        .output()
-        .map_err(|e| format!("cannot run python3: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the numpy reference failed (is numpy installed? \
-             `pip install numpy`): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let line = String::from_utf8(out.stdout)?;
-    println!("{}", line.trim());
+    let line = run_numpy(script, &["--steps".into(), steps.to_string()])?;
     let key = "\"chars_per_sec\": ";
     let start = line.find(key).ok_or("no chars_per_sec in numpy output")?;
     let rest = &line[start + key.len()..];

@@ -9,7 +9,7 @@
 //!
 //! Book: *Recurrent networks and BPTT → One cell, many cells*.
 
-use foundations::Params;
+use foundations::{Error, Params};
 use nalgebra::DMatrix;
 use std::fmt::Debug;
 
@@ -144,3 +144,25 @@ pub trait RecurrentCell: Params + Clone + Debug {
     ) -> (Self, Self::StateGrad, DMatrix<f64>);
 }
 // ANCHOR_END: recurrent_cell
+
+/// Checks the sizes a cell is built with.
+///
+/// # Errors
+/// [`Error::Config`] naming `cell` when the input size `D` or the hidden
+/// size `n` is zero.
+pub fn check_sizes(
+    cell: &str,
+    input_size: usize,
+    hidden_size: usize,
+) -> Result<(), Error> {
+    if input_size == 0 || hidden_size == 0 {
+        return Err(Error::config(
+            cell,
+            format!(
+                "hidden size n = {hidden_size} and input size D = \
+                 {input_size} must both be at least 1"
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,25 +1,15 @@
 //! The fast path of the character model: the same forward, BPTT and
 //! Adagrad update as [`crate::bptt`] + [`crate::CharTrainer`] for the
-//! vanilla cell with one sequence (`B = 1`), written for speed and tested
-//! equal to the textbook code:
+//! vanilla cell with one sequence (`B = 1`), written for speed (one-hot
+//! column lookups, buffers allocated once, only the recurrence step by
+//! step, the course's one update [`foundations::optim::clip_adagrad`]) and
+//! tested equal to the textbook code.
 //!
-//! * the input is one-hot, so `U x^(t)` is column `x^(t)` of `U`, and
-//!   `∇U += ∇a x^(t)ᵀ` only touches that column;
-//! * every buffer is allocated once, in [`FastBptt::new`]; the inner loop
-//!   allocates nothing;
-//! * only the recurrence runs step by step (`W h^(t−1)` forward, `Wᵀ ∇a^(t)`
-//!   backward, four columns per pass with fused multiply-adds); the output
-//!   layer and the weight gradients, which do not depend on each other
-//!   across time, are matrix products over all `T` steps at once;
-//! * clipping and Adagrad are one fused loop over the parameters, the
-//!   course's one update [`foundations::optim::clip_adagrad`].
-//!
-//! Book: *Recurrent networks and BPTT → Speed*.
+//! Book: *Recurrent networks and BPTT → Speed* (what each shortcut does).
 
 use crate::output::RecurrentModel;
 use crate::rnn_cell::RnnCell;
-use crate::train::{TrainConfig, check_ids};
-use crate::{Clip, LossScale};
+use crate::train::{Chunks, TrainConfig};
 use foundations::fast_math::{axpy, exp_vec, gemv_acc, tanh_vec};
 use foundations::optim::clip_adagrad;
 use foundations::{Error, ParamsExt, ensure_finite};
@@ -74,12 +64,8 @@ impl FastBptt {
     }
 
     /// The summed loss of predicting `targets` from `inputs` (ids) starting
-    /// from `h0`, and its gradients into `self.grads`. Only the recurrence
-    /// is step by step (`W h^(t−1)` forward, `Wᵀ ∇a^(t)` backward); the
-    /// output layer and the weight gradients are matrix products over all
-    /// `T` steps at once, since they do not depend on each other across
-    /// time. Nothing is checked here beyond slice bounds: callers check ids
-    /// and lengths once.
+    /// from `h0`, and its gradients into `self.grads`. Nothing is checked
+    /// here beyond slice bounds: callers check ids and lengths once.
     ///
     /// # Panics
     /// When the chunk is longer than the buffers or an id is out of range.
@@ -164,69 +150,38 @@ impl FastBptt {
 }
 
 /// [`crate::CharTrainer`] for the vanilla cell on the fast path: the same
-/// chunks, state carrying, clipping to ±5 and Adagrad, with the same
-/// numbers up to rounding (tested).
+/// [`Chunks`], state carrying, clipping and Adagrad, with the same numbers
+/// up to rounding (tested).
 #[derive(Debug, Clone)]
 pub struct FastTrainer {
-    data: Vec<usize>,
-    pos: usize,
+    chunks: Chunks,
     h: Vec<f64>,
     bptt: FastBptt,
     mem: RecurrentModel<RnnCell>,
-    config: TrainConfig,
-    steps: usize,
-    smooth_loss: f64,
+    lr: f64,
+    clip: f64,
 }
 
 impl FastTrainer {
     /// A fast trainer for `model` on `data`.
     ///
     /// # Errors
-    /// [`Error::Config`] for a bad configuration or one the fast path does
-    /// not cover (it implements the min-char-rnn recipe: the summed loss,
-    /// element-wise clipping, no truncation inside a chunk), or a model
-    /// whose input and output sizes differ; [`Error::Data`] for fewer than
-    /// `T + 1` characters or an id outside the vocabulary.
+    /// As [`TrainConfig::fast_clip`] (the fast path implements
+    /// min-char-rnn's recipe only) and [`Chunks::new`].
     pub fn new(
         model: &RecurrentModel<RnnCell>,
         data: Vec<usize>,
         config: TrainConfig,
     ) -> Result<Self, Error> {
-        config.validate()?;
-        let supported = config.scale == LossScale::Sum
-            && matches!(config.clip, Clip::Elementwise(_))
-            && config.truncation.is_none();
-        if !supported {
-            return Err(Error::config(
-                "FastTrainer",
-                "the fast path implements the summed loss, element-wise \
-                 clipping and whole-chunk BPTT; use CharTrainer otherwise",
-            ));
-        }
-        let v = model.out.v.nrows();
-        if model.cell.u.ncols() != v {
-            return Err(Error::config(
-                "FastTrainer",
-                "a char model reads and predicts the same vocabulary",
-            ));
-        }
-        if data.len() < config.seq_len + 1 {
-            return Err(Error::Data(format!(
-                "FastTrainer: {} characters of data, need at least T + 1 = {}",
-                data.len(),
-                config.seq_len + 1
-            )));
-        }
-        check_ids(&data, v)?;
+        let clip = config.fast_clip("FastTrainer")?;
+        let sizes = (model.cell.u.ncols(), model.out.v.nrows());
         Ok(FastTrainer {
-            data,
-            pos: 0,
+            chunks: Chunks::new("FastTrainer", data, sizes, &config)?,
             h: vec![0.0; model.cell.w.nrows()],
             bptt: FastBptt::new(model, config.seq_len),
             mem: model.zeros_like(),
-            smooth_loss: (v as f64).ln() * config.seq_len as f64,
-            config,
-            steps: 0,
+            lr: config.lr,
+            clip,
         })
     }
 
@@ -238,20 +193,14 @@ impl FastTrainer {
         &mut self,
         model: &mut RecurrentModel<RnnCell>,
     ) -> Result<f64, Error> {
-        let t = self.config.seq_len;
-        if self.pos + t + 1 > self.data.len() {
-            self.pos = 0;
+        let step = self.chunks.steps();
+        let (inputs, targets, wrapped) = self.chunks.chunk();
+        if wrapped {
             self.h.fill(0.0);
         }
-        let inputs = &self.data[self.pos..self.pos + t];
-        let targets = &self.data[self.pos + 1..self.pos + t + 1];
+        let t = inputs.len();
         let loss = self.bptt.run(model, &self.h, inputs, targets);
-        ensure_finite(loss, self.steps)?;
-        let clip = match self.config.clip {
-            Clip::Elementwise(c) => c,
-            _ => unreachable!("checked in new"),
-        };
-        let lr = self.config.lr;
+        ensure_finite(loss, step)?;
         let (g, mem) = (&self.bptt.grads, &mut self.mem);
         for (theta, g, m) in [
             (&mut model.cell.w, &g.cell.w, &mut mem.cell.w),
@@ -260,29 +209,22 @@ impl FastTrainer {
             (&mut model.out.v, &g.out.v, &mut mem.out.v),
             (&mut model.out.c, &g.out.c, &mut mem.out.c),
         ] {
-            clip_adagrad(
-                theta.as_mut_slice(),
-                g.as_slice(),
-                m.as_mut_slice(),
-                clip,
-                lr,
-            );
+            let (theta, g, m) = (theta.as_mut_slice(), g.as_slice(), m);
+            clip_adagrad(theta, g, m.as_mut_slice(), self.clip, self.lr);
         }
         self.h.copy_from_slice(self.bptt.last_h(t));
-        self.pos += t;
-        self.steps += 1;
-        self.smooth_loss = 0.999 * self.smooth_loss + 0.001 * loss;
+        self.chunks.advance(loss);
         Ok(loss)
     }
 
     /// Updates done so far.
     pub fn steps(&self) -> usize {
-        self.steps
+        self.chunks.steps()
     }
 
-    /// The moving average of the chunk loss (weight 0.999).
+    /// The moving average of the chunk loss ([`Chunks::smooth_loss`]).
     pub fn smooth_loss(&self) -> f64 {
-        self.smooth_loss
+        self.chunks.smooth_loss()
     }
 
     /// `h`, the state carried into the next chunk (`n` entries).

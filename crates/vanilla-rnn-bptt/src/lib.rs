@@ -43,7 +43,7 @@ pub use bptt::{
     Bptt, SequenceCache, bptt, sequence_backward, sequence_forward,
     truncated_bptt,
 };
-pub use cell::RecurrentCell;
+pub use cell::{RecurrentCell, check_sizes};
 pub use checkpoint::Checkpoint;
 pub use fast::{FastBptt, FastTrainer};
 pub use loss::{
@@ -54,6 +54,6 @@ pub use rnn::{Rnn, RnnCache, RnnStepCache};
 pub use rnn_cell::{RnnCell, RnnCellCache};
 pub use sample::{draw, sample};
 pub use train::{
-    CharTrainer, Clip, TrainConfig, check_ids, evaluate, one_hot_inputs,
+    CharTrainer, Chunks, Clip, TrainConfig, evaluate, one_hot_inputs,
     train_step,
 };

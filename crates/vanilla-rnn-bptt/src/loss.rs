@@ -47,11 +47,6 @@ impl Targets {
         Self::many_to_many(ids.iter().map(|&y| vec![y]).collect())
     }
 
-    /// Any pattern: `None` where a step carries no loss.
-    pub fn from_steps(steps: Vec<Option<Vec<usize>>>) -> Self {
-        Targets { steps }
-    }
-
     /// `T`, the number of steps (with or without a target).
     pub fn len(&self) -> usize {
         self.steps.len()

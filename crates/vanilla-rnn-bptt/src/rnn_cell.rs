@@ -5,7 +5,7 @@
 //!
 //! Book: *Recurrent networks and BPTT → One cell, many cells*.
 
-use crate::cell::RecurrentCell;
+use crate::cell::{RecurrentCell, check_sizes};
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
@@ -46,15 +46,7 @@ impl RnnCell {
         hidden_size: usize,
         rng: &mut Rng,
     ) -> Result<Self, Error> {
-        if input_size == 0 || hidden_size == 0 {
-            return Err(Error::config(
-                "RnnCell",
-                format!(
-                    "input size {input_size} and hidden size {hidden_size} \
-                     must both be at least 1"
-                ),
-            ));
-        }
+        check_sizes("RnnCell", input_size, hidden_size)?;
         Ok(RnnCell {
             w: init::normal(hidden_size, hidden_size, 0.01, rng),
             u: init::normal(hidden_size, input_size, 0.01, rng),

@@ -96,13 +96,35 @@ impl TrainConfig {
         }
         Ok(())
     }
+
+    /// The clipping threshold of min-char-rnn's recipe, the one
+    /// configuration the fast paths implement: the summed loss,
+    /// element-wise clipping, whole-chunk BPTT.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `trainer` for a bad or any other
+    /// configuration.
+    pub fn fast_clip(&self, trainer: &str) -> Result<f64, Error> {
+        self.validate()?;
+        match self.clip {
+            Clip::Elementwise(c)
+                if self.scale == LossScale::Sum
+                    && self.truncation.is_none() =>
+            {
+                Ok(c)
+            }
+            _ => Err(Error::config(
+                trainer,
+                "the fast path implements the summed loss, element-wise \
+                 clipping and whole-chunk BPTT; use CharTrainer otherwise",
+            )),
+        }
+    }
 }
 
-/// Checks that every id is below `v`.
-///
-/// # Errors
-/// [`Error::Data`] naming the first id out of range.
-pub fn check_ids(ids: &[usize], v: usize) -> Result<(), Error> {
+/// Checks that every id is below `v`: [`Error::Data`] naming the first id
+/// out of range.
+fn check_ids(ids: &[usize], v: usize) -> Result<(), Error> {
     match ids.iter().position(|&id| id >= v) {
         Some(i) => Err(Error::Data(format!(
             "id {} at position {i} is outside the vocabulary of {v}",
@@ -169,98 +191,87 @@ pub fn train_step<C: RecurrentCell, O: Optimizer>(
     // ANCHOR_END: train_step
 }
 
-/// Trains a char model on a corpus of ids, min-char-rnn style: chunk after
-/// chunk of `T + 1` characters (inputs `ids[p..p+T]`, targets
-/// `ids[p+1..p+T+1]`), the state carried from chunk to chunk and reset to
-/// zero when the corpus wraps around.
+/// min-char-rnn's walk over a corpus of ids, shared by [`CharTrainer`]
+/// and the fast trainers: chunk after chunk of `T + 1` characters (inputs
+/// `ids[p..p+T]`, targets `ids[p+1..p+T+1]`), back to the start when the
+/// corpus ends (where the trainer resets its state to zero); it also counts
+/// the updates and keeps min-char-rnn's `smooth_loss`.
 #[derive(Debug, Clone)]
-pub struct CharTrainer<C: RecurrentCell> {
+pub struct Chunks {
     data: Vec<usize>,
     pos: usize,
-    state: C::State,
-    opt: Adagrad,
-    config: TrainConfig,
+    seq_len: usize,
     steps: usize,
     smooth_loss: f64,
 }
 
-impl<C: RecurrentCell> CharTrainer<C> {
-    /// A trainer for `model` on `data`.
+impl Chunks {
+    /// Chunks of `config.seq_len` for a model that reads `reads` classes
+    /// and predicts `predicts`; `trainer` names the caller in errors.
     ///
     /// # Errors
-    /// [`Error::Config`] for a bad `config` or a model whose input and
-    /// output sizes differ (a char model reads and predicts the same
-    /// vocabulary); [`Error::Data`] when `data` has fewer than `T + 1`
-    /// characters or an id outside the vocabulary.
+    /// [`Error::Config`] for a bad `config` or `reads ≠ predicts` (a char
+    /// model reads and predicts the same vocabulary); [`Error::Data`] when
+    /// `data` has fewer than `T + 1` characters or an id outside the
+    /// vocabulary.
     pub fn new(
-        model: &RecurrentModel<C>,
+        trainer: &str,
         data: Vec<usize>,
-        config: TrainConfig,
+        (reads, predicts): (usize, usize),
+        config: &TrainConfig,
     ) -> Result<Self, Error> {
         config.validate()?;
-        let v = model.outputs();
-        if model.cell.input_size() != v {
+        if reads != predicts {
             return Err(Error::config(
-                "CharTrainer",
+                trainer,
                 format!(
                     "a char model reads and predicts the same vocabulary, \
-                     but the cell reads {} and the output has {v} classes",
-                    model.cell.input_size()
+                     but the cell reads {reads} and the output has \
+                     {predicts} classes"
                 ),
             ));
         }
-        if data.len() < config.seq_len + 1 {
+        let t = config.seq_len;
+        if data.len() < t + 1 {
             return Err(Error::Data(format!(
-                "CharTrainer: {} characters of data, need at least T + 1 = {}",
+                "{trainer}: {} characters of data, need at least T + 1 = {}",
                 data.len(),
-                config.seq_len + 1
+                t + 1
             )));
         }
-        check_ids(&data, v)?;
+        check_ids(&data, predicts)?;
+        let ln_v = (predicts as f64).ln();
         let smooth_loss = match config.scale {
-            LossScale::Sum => (v as f64).ln() * config.seq_len as f64,
-            _ => (v as f64).ln(),
+            LossScale::Sum => ln_v * t as f64,
+            _ => ln_v,
         };
-        Ok(CharTrainer {
+        Ok(Chunks {
             data,
             pos: 0,
-            state: model.cell.zero_state(1),
-            opt: Adagrad::new(config.lr),
-            config,
+            seq_len: t,
             steps: 0,
             smooth_loss,
         })
     }
 
-    /// One update on the next chunk; returns its loss.
-    ///
-    /// # Errors
-    /// [`Error::NonFiniteLoss`] when the loss is not finite.
-    pub fn step(
-        &mut self,
-        model: &mut RecurrentModel<C>,
-    ) -> Result<f64, Error> {
-        let t = self.config.seq_len;
-        if self.pos + t + 1 > self.data.len() {
+    /// The next chunk's `(inputs, targets, wrapped)`: `wrapped` when the
+    /// corpus has ended and the chunk starts again at 0, so that the
+    /// trainer resets its state.
+    pub fn chunk(&mut self) -> (&[usize], &[usize], bool) {
+        let t = self.seq_len;
+        let wrapped = self.pos + t + 1 > self.data.len();
+        if wrapped {
             self.pos = 0;
-            self.state = model.cell.zero_state(1);
         }
-        let inputs = &self.data[self.pos..self.pos + t];
-        let targets = &self.data[self.pos + 1..self.pos + t + 1];
-        let (loss, state) = train_step(
-            model,
-            &mut self.opt,
-            &self.state,
-            inputs,
-            targets,
-            &self.config,
-            self.steps,
-        )?;
-        self.state = state;
-        self.pos += t;
+        let d = &self.data[self.pos..self.pos + t + 1];
+        (&d[..t], &d[1..], wrapped)
+    }
+
+    /// Moves past the chunk just trained on, whose loss was `loss`.
+    pub fn advance(&mut self, loss: f64) {
+        self.pos += self.seq_len;
         self.steps += 1;
         self.smooth_loss = 0.999 * self.smooth_loss + 0.001 * loss;
-        Ok(loss)
     }
 
     /// Updates done so far.
@@ -272,6 +283,74 @@ impl<C: RecurrentCell> CharTrainer<C> {
     /// `smooth_loss`, weight 0.999).
     pub fn smooth_loss(&self) -> f64 {
         self.smooth_loss
+    }
+}
+
+/// Trains a char model on a corpus of ids, min-char-rnn style: the
+/// [`Chunks`] of the corpus one after the other, the state carried from
+/// chunk to chunk and reset to zero when the corpus wraps around.
+#[derive(Debug, Clone)]
+pub struct CharTrainer<C: RecurrentCell> {
+    chunks: Chunks,
+    state: C::State,
+    opt: Adagrad,
+    config: TrainConfig,
+}
+
+impl<C: RecurrentCell> CharTrainer<C> {
+    /// A trainer for `model` on `data`.
+    ///
+    /// # Errors
+    /// As [`Chunks::new`].
+    pub fn new(
+        model: &RecurrentModel<C>,
+        data: Vec<usize>,
+        config: TrainConfig,
+    ) -> Result<Self, Error> {
+        let sizes = (model.cell.input_size(), model.outputs());
+        Ok(CharTrainer {
+            chunks: Chunks::new("CharTrainer", data, sizes, &config)?,
+            state: model.cell.zero_state(1),
+            opt: Adagrad::new(config.lr),
+            config,
+        })
+    }
+
+    /// One update on the next chunk; returns its loss.
+    ///
+    /// # Errors
+    /// [`Error::NonFiniteLoss`] when the loss is not finite.
+    pub fn step(
+        &mut self,
+        model: &mut RecurrentModel<C>,
+    ) -> Result<f64, Error> {
+        let step = self.chunks.steps();
+        let (inputs, targets, wrapped) = self.chunks.chunk();
+        if wrapped {
+            self.state = model.cell.zero_state(1);
+        }
+        let (loss, state) = train_step(
+            model,
+            &mut self.opt,
+            &self.state,
+            inputs,
+            targets,
+            &self.config,
+            step,
+        )?;
+        self.state = state;
+        self.chunks.advance(loss);
+        Ok(loss)
+    }
+
+    /// Updates done so far.
+    pub fn steps(&self) -> usize {
+        self.chunks.steps()
+    }
+
+    /// The moving average of the chunk loss ([`Chunks::smooth_loss`]).
+    pub fn smooth_loss(&self) -> f64 {
+        self.chunks.smooth_loss()
     }
 
     /// The state carried into the next chunk.

@@ -6,8 +6,8 @@ use foundations::{
 };
 use proptest::prelude::*;
 use vanilla_rnn_bptt::{
-    CharTrainer, Clip, LossScale, RecurrentCell, RecurrentModel, Rnn, RnnCell,
-    Targets, TrainConfig, bptt, evaluate, one_to_many_inputs, sample,
+    CharTrainer, Chunks, Clip, LossScale, RecurrentCell, RecurrentModel, Rnn,
+    RnnCell, Targets, TrainConfig, bptt, evaluate, one_to_many_inputs, sample,
     sequence_forward, sequence_loss, train_step, truncated_bptt,
 };
 
@@ -378,4 +378,64 @@ fn clipping_happens_outside_bptt() {
     let mut g = r.grads.clone();
     Clip::Elementwise(5.0).apply(&mut g);
     assert!(g.to_flat().iter().all(|v| v.abs() <= 5.0));
+}
+
+#[test]
+fn chunks_walk_the_corpus_and_wrap_to_its_start() {
+    let cfg = TrainConfig {
+        seq_len: 2,
+        ..TrainConfig::min_char_rnn()
+    };
+    let data = vec![0, 1, 2, 3, 0, 1];
+    let mut c = Chunks::new("test", data, (4, 4), &cfg).unwrap();
+    let start = c.smooth_loss();
+    assert!(
+        (start - 2.0 * 4f64.ln()).abs() < 1e-12,
+        "ln V per character"
+    );
+    assert_eq!(c.chunk(), (&[0, 1][..], &[1, 2][..], false));
+    c.advance(1.0);
+    assert_eq!(c.chunk(), (&[2, 3][..], &[3, 0][..], false));
+    c.advance(1.0);
+    // position 4 leaves too few characters for T + 1: back to the start
+    assert_eq!(c.chunk(), (&[0, 1][..], &[1, 2][..], true));
+    assert_eq!(c.steps(), 2);
+    let expected = 0.999 * (0.999 * start + 0.001) + 0.001;
+    assert!((c.smooth_loss() - expected).abs() < 1e-12);
+}
+
+#[test]
+fn chunks_refuse_what_cannot_work() {
+    let cfg = TrainConfig {
+        seq_len: 2,
+        ..TrainConfig::min_char_rnn()
+    };
+    let e = Chunks::new("T", vec![0, 1], (4, 4), &cfg).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "T: 2 characters of data, need at least T + 1 = 3"
+    );
+    let e = Chunks::new("T", vec![0, 7, 1], (4, 4), &cfg).unwrap_err();
+    assert!(e.to_string().contains("id 7 at position 1"), "{e}");
+    let e = Chunks::new("T", vec![0, 1, 2], (3, 4), &cfg).unwrap_err();
+    assert!(
+        e.to_string().contains("reads 3 and the output has 4"),
+        "{e}"
+    );
+    let bad = TrainConfig {
+        seq_len: 0,
+        ..cfg.clone()
+    };
+    let e = Chunks::new("T", vec![0, 1, 2], (4, 4), &bad).unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e}");
+    let global = TrainConfig {
+        clip: Clip::GlobalNorm(1.0),
+        ..cfg
+    };
+    let e = global.fast_clip("FastX").unwrap_err();
+    assert!(
+        e.to_string().starts_with("FastX: invalid configuration"),
+        "{e}"
+    );
+    assert_eq!(TrainConfig::min_char_rnn().fast_clip("FastX"), Ok(5.0));
 }
