@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Lines of `src` per crate: code lines (no blank lines, no comments or doc
-comments, no `#[cfg(test)]` modules) and the total of every line.
+comments, no `#[cfg(test)]` modules), the total of every line, and that
+total without the speed path (the `fast*.rs` modules, CONTRIBUTING.md).
 
     python3 scripts/src-lines.py            # the working tree
     python3 scripts/src-lines.py --rev REV  # a commit (git show)
@@ -57,11 +58,13 @@ def main():
     per = {}
     for name, text in files(args.rev).items():
         crate = name.split("/")[1]
-        c, t = per.get(crate, (0, 0))
-        per[crate] = (c + code_lines(text), t + len(text.splitlines()))
-    print("crate\tcode\ttotal")
-    for crate, (c, t) in sorted(per.items()):
-        print(f"{crate}\t{c}\t{t}")
+        c, t, f = per.get(crate, (0, 0, 0))
+        n = len(text.splitlines())
+        fast = n if name.split("/")[-1].startswith("fast") else 0
+        per[crate] = (c + code_lines(text), t + n, f + fast)
+    print("crate\tcode\ttotal\twithout fast*")
+    for crate, (c, t, f) in sorted(per.items()):
+        print(f"{crate}\t{c}\t{t}\t{t - f}")
 
 
 if __name__ == "__main__":

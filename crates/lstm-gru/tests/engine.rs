@@ -3,6 +3,7 @@
 //! differences, and the fast LSTM trainer against the generic one. Not
 //! graded: these run the vanilla-rnn-bptt engine.
 
+use datasets::one_hot;
 use foundations::{
     Mat, Named, Params, ParamsExt, assert_gradients, graded_config, init, rng,
 };
@@ -49,10 +50,6 @@ fn assert_close(what: &str, got: &Mat, want: &Mat) {
     );
 }
 
-fn one_hot(v: usize, ids: &[usize]) -> Mat {
-    datasets::one_hot(ids, v)
-}
-
 #[test]
 fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let (d, n, b) = (4, 3, 2);
@@ -65,7 +62,7 @@ fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
         d_h: rand_mat(n, b, 1.0, 4),
         d_c: rand_mat(n, b, 1.0, 5),
     };
-    for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[2, 0])] {
+    for x in [rand_mat(d, b, 1.0, 6), one_hot(&[2, 0], d)] {
         let (s_ref, c_ref) = cell.step_forward_reference(&st, &x);
         let (s_eng, c_eng) = cell.step_forward(&st, &x);
         assert_close("h", &s_eng.h, &s_ref.h);
@@ -87,7 +84,7 @@ fn gru_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let cell = gru(d, n, 1);
     let hp = rand_mat(n, b, 1.0, 2);
     let up = rand_mat(n, b, 1.0, 3);
-    for x in [rand_mat(d, b, 1.0, 6), one_hot(d, &[3, 1])] {
+    for x in [rand_mat(d, b, 1.0, 6), one_hot(&[3, 1], d)] {
         let (h_ref, c_ref) = cell.step_forward_reference(&hp, &x);
         let (h_eng, c_eng) = cell.step_forward(&hp, &x);
         assert_close("h", &h_eng, &h_ref);
@@ -141,7 +138,7 @@ fn check_model<C: RecurrentCell>(cell: C, t_len: usize, k: usize, seed: u64) {
     let ids: Vec<usize> = (0..=t_len)
         .map(|_| rand::Rng::random_range(&mut r, 0..v))
         .collect();
-    let xs: Vec<Mat> = ids[..t_len].iter().map(|&i| one_hot(v, &[i])).collect();
+    let xs: Vec<Mat> = ids[..t_len].iter().map(|&i| one_hot(&[i], v)).collect();
     let ys = Targets::from_ids(&ids[1..]);
     // a non-zero initial state, so gradients through it are exercised
     let mut h0 = model.cell.zero_state(1);
@@ -272,7 +269,7 @@ fn fast_lstm_equals_generic(v: usize, n: usize) {
     for start in [0, 17] {
         let (ins, tgs) = (&data[start..start + 6], &data[start + 1..start + 7]);
         let loss = fast.loss_and_grads(&model, ins, tgs, &h0, &c0);
-        let xs: Vec<Mat> = ins.iter().map(|&i| one_hot(v, &[i])).collect();
+        let xs: Vec<Mat> = ins.iter().map(|&i| one_hot(&[i], v)).collect();
         let st = LstmState {
             h: h0.clone(),
             c: c0.clone(),

@@ -11,7 +11,6 @@ use clap::Parser;
 use datasets::text::Vocab;
 use foundations::figures::figure_path;
 use foundations::rng;
-use std::process::Command;
 use std::time::Instant;
 use transformer::{Gpt, fast_gpt, serialize};
 
@@ -84,22 +83,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(path, serialize::to_json(&model))?;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gpt_numpy.py");
     // numpy's BLAS on one thread, as the engine: the same hardware for both
-    let out = Command::new("python3")
-        .env("OPENBLAS_NUM_THREADS", "1")
-        .env("OMP_NUM_THREADS", "1")
-        .args([script, path, "--batch", &b.to_string()])
-        .args([
-            "--context",
-            &t.to_string(),
-            "--steps",
-            &args.steps.to_string(),
-        ])
-        .output()?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
-    }
-    let line = String::from_utf8(out.stdout)?;
-    println!("{}", line.trim());
+    let np_args = [
+        path.to_string(),
+        "--batch".into(),
+        b.to_string(),
+        "--context".into(),
+        t.to_string(),
+        "--steps".into(),
+        args.steps.to_string(),
+    ];
+    let line = foundations::figures::run_numpy(script, &np_args)?;
     let field = |key: &str| -> f64 {
         let w: Vec<&str> = line.split_whitespace().collect();
         let i = w.iter().position(|x| *x == key).expect("numpy output");
