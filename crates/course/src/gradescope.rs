@@ -115,7 +115,12 @@ pub fn write_bundle(
             out.display()
         ));
     }
-    let _ = std::fs::remove_dir_all(out);
+    // Built beside `out` and moved in at the end: a failure part way leaves
+    // no half-written bundle.
+    student::write_through_temp(out, &[], |tmp| write_files(root, tmp))
+}
+
+fn write_files(root: &Path, out: &Path) -> Result<usize, String> {
     let pristine = out.join("pristine");
     let report = student::write_tree(root, &pristine, &[], false)?;
     // The hidden tests go in (the student version leaves them out).

@@ -20,7 +20,11 @@ use course::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo course", about = "Backprop by Hand: the course CLI")]
+#[command(
+    name = "cargo course",
+    bin_name = "cargo course",
+    about = "Backprop by Hand: the course CLI"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -274,7 +274,19 @@ pub fn write_tree(
         .filter(|t| !reveal.contains(t))
         .cloned()
         .collect();
-    prepare_out(root, out, force)?;
+    check_out(root, out, force)?;
+    write_through_temp(out, &[".git", "target"], |tmp| {
+        write_files(root, tmp, &manifests, &stubbed)
+    })
+}
+
+/// Writes the student files of `root` into the empty folder `out`.
+fn write_files(
+    root: &Path,
+    out: &Path,
+    manifests: &BTreeMap<String, Manifest>,
+    stubbed: &BTreeSet<String>,
+) -> Result<Report, String> {
     let mut report = Report::default();
     let mut changed = Vec::new();
     for rel in source_files(root)? {
@@ -285,8 +297,7 @@ pub fn write_tree(
         let mut ids = Vec::new();
         let new = match std::str::from_utf8(&bytes) {
             Ok(text) => {
-                match student_text(&rel, text, &manifests, &stubbed, &mut ids)?
-                {
+                match student_text(&rel, text, manifests, stubbed, &mut ids)? {
                     None => {
                         report.hidden_dropped += 1;
                         continue;
@@ -315,7 +326,7 @@ pub fn write_tree(
         report.files += 1;
     }
     // Every exercise of a stubbed topic must have been found.
-    for t in &stubbed {
+    for t in stubbed {
         for e in &manifests[t].exercises {
             if !report.stubbed.contains(&e.id) {
                 return Err(format!(
@@ -327,7 +338,7 @@ pub fn write_tree(
         }
     }
     rustfmt(&changed);
-    check_no_leak(out, &stubbed)?;
+    check_no_leak(out, stubbed)?;
     Ok(report)
 }
 
@@ -384,34 +395,88 @@ pub fn refuse_inside_workspace(root: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Refuses a non-empty folder unless `force`; with `force`, empties it but
-/// for `.git` and `target`.
-fn prepare_out(root: &Path, out: &Path, force: bool) -> Result<(), String> {
+/// Refuses an output folder inside the workspace, and a non-empty one
+/// unless `force`.
+pub fn check_out(root: &Path, out: &Path, force: bool) -> Result<(), String> {
     refuse_inside_workspace(root, out)?;
-    if let Ok(entries) = std::fs::read_dir(out) {
-        let entries: Vec<_> = entries.flatten().collect();
-        if !entries.is_empty() && !force {
-            return Err(format!(
-                "{} is not empty: pass --force to overwrite it (its .git and \
-                 target/ are kept)",
-                out.display()
-            ));
-        }
-        for e in entries {
-            let name = e.file_name();
-            if name == ".git" || name == "target" {
-                continue;
-            }
-            let p = e.path();
-            let r = if p.is_dir() {
-                std::fs::remove_dir_all(&p)
-            } else {
-                std::fs::remove_file(&p)
-            };
-            r.map_err(|e| format!("{}: {e}", p.display()))?;
-        }
+    if !force && std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(format!(
+            "{} is not empty: pass --force to overwrite it (its .git and \
+             target/ are kept)",
+            out.display()
+        ));
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))
+    Ok(())
+}
+
+/// Builds a folder in a temporary sibling of `out` (`.<name>.partial-<pid>`)
+/// and puts it in place only when `build` succeeds, so a command failing
+/// part way leaves no half-written folder: `out` stays as it was. An
+/// existing `out` is then emptied but for the entries named in `keep`
+/// (`.git`, `target`), and receives the new files.
+pub fn write_through_temp<T>(
+    out: &Path,
+    keep: &[&str],
+    build: impl FnOnce(&Path) -> Result<T, String>,
+) -> Result<T, String> {
+    let abs = resolve(out);
+    let (Some(name), Some(parent)) = (abs.file_name(), abs.parent()) else {
+        return Err(format!("--out {}: not a folder to write", out.display()));
+    };
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("{}: {e}", parent.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let value = match build(&tmp) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    move_into_place(&tmp, &abs, keep).map_err(|e| {
+        format!("{e} (the new version is left in {})", tmp.display())
+    })?;
+    Ok(value)
+}
+
+fn move_into_place(
+    tmp: &Path,
+    out: &Path,
+    keep: &[&str],
+) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    if !out.exists() {
+        return std::fs::rename(tmp, out).map_err(|e| err(out, e));
+    }
+    for e in std::fs::read_dir(out).map_err(|e| err(out, e))?.flatten() {
+        if keep.iter().any(|k| e.file_name() == *k) {
+            continue;
+        }
+        let p = e.path();
+        let r = if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        r.map_err(|e| err(&p, e))?;
+    }
+    for e in std::fs::read_dir(tmp).map_err(|e| err(tmp, e))?.flatten() {
+        let to = out.join(e.file_name());
+        if to.exists() {
+            // A kept name the new tree also has: the new one wins.
+            let _ = std::fs::remove_dir_all(&to);
+            let _ = std::fs::remove_file(&to);
+        }
+        std::fs::rename(e.path(), &to).map_err(|e| err(&to, e))?;
+    }
+    std::fs::remove_dir(tmp).map_err(|e| err(tmp, e))
 }
 
 /// No solution marker and no hidden test is left in a stubbed topic.

@@ -1,5 +1,10 @@
 //! A small fake course workspace for the tools' tests: one topic crate
-//! `toy` with two exercises, its graded and hidden tests and its manifest.
+//! `toy` with two exercises, its graded and hidden tests and its manifest
+//! (and, with [`Fixture::add_topic`], more one-exercise topics).
+//!
+//! The library's unit tests declare it as `mod testutil`; the binary's
+//! tests (`tests/cli.rs`) include the same file with `#[path]`, so it uses
+//! nothing of the crate.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -96,6 +101,12 @@ section = "toy/index.md#scaling"
 hint = "Multiply."
 "#;
 
+/// `@B id` / `@E` written as the solution markers.
+fn markers(text: &str) -> String {
+    text.replace("@B", "// BEGIN SOLUTION")
+        .replace("@E", "// END SOLUTION")
+}
+
 impl Fixture {
     /// Writes the fake workspace under a fresh temp folder.
     pub fn new(name: &str) -> Fixture {
@@ -126,10 +137,7 @@ impl Fixture {
         for (path, text) in files {
             let p = root.join(path);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            let text = text
-                .replace("@B", crate::exercise::BEGIN)
-                .replace("@E", crate::exercise::END);
-            std::fs::write(p, text).unwrap();
+            std::fs::write(p, markers(text)).unwrap();
         }
         Fixture { root, base }
     }
@@ -153,6 +161,56 @@ impl Fixture {
         let s = std::fs::read_to_string(&p).unwrap();
         assert!(s.contains(from), "{rel} has no {from:?}");
         std::fs::write(p, s.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Adds topic crate `name` (its crate, graded test, manifest and book
+    /// page) with one exercise `<name>-double` (5 points): `double(x) = 2 x`.
+    #[allow(dead_code)] // used by tests/cli.rs, not by the unit tests
+    pub fn add_topic(&self, name: &str) {
+        let id = format!("{name}-double");
+        let module = id.replace('-', "_");
+        let krate = name.replace('-', "_");
+        let files = [
+            (
+                format!("crates/{name}/Cargo.toml"),
+                format!(
+                    "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\
+                     edition = \"2024\"\n"
+                ),
+            ),
+            (
+                format!("crates/{name}/src/lib.rs"),
+                format!(
+                    "//! Topic {name}.\n\n/// `2 x`.\npub fn double(x: f64) \
+                     -> f64 {{\n    @B {id}\n    2.0 * x\n    @E\n}}\n"
+                ),
+            ),
+            (
+                format!("crates/{name}/tests/graded.rs"),
+                format!(
+                    "mod {module} {{\n    #[test]\n    fn doubles() {{\n        \
+                     assert_eq!({krate}::double(3.0), 6.0);\n    }}\n}}\n"
+                ),
+            ),
+            (
+                format!("exercises/{name}.toml"),
+                format!(
+                    "topic = \"{name}\"\ntitle = \"Topic {name}\"\n\
+                     chapter = \"{name}/index.md\"\n\n[[exercise]]\n\
+                     id = \"{id}\"\ntitle = \"Double\"\npoints = 5\n\
+                     section = \"{name}/index.md#doubling\"\n"
+                ),
+            ),
+            (
+                format!("book/src/{name}/index.md"),
+                format!("# {name}\n## Doubling\n"),
+            ),
+        ];
+        for (path, text) in files {
+            let p = self.root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, markers(&text)).unwrap();
+        }
     }
 
     /// Makes the workspace a git repository with one commit on `main`.
