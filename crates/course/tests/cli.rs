@@ -449,6 +449,7 @@ fn a_term_on_release_branches() {
     };
     let alice = clone("alice");
     let bob = clone("bob");
+    let carol = clone("carol");
 
     // Before any work: the revealed topic's points only.
     assert_eq!(
@@ -519,6 +520,24 @@ fn a_term_on_release_branches() {
     let revealed =
         std::fs::read_to_string(alice.join("crates/toy2/src/lib.rs")).unwrap();
     assert!(revealed.contains("    2.0 * x\n"), "{revealed}");
+
+    // Carol had changed a file of the topic this release reveals: her pull
+    // stops on a conflict in that file; taking the release's side of it
+    // (her work stays in her history) completes the merge.
+    let lib = carol.join("crates/toy2/src/lib.rs");
+    let stub = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, stub.replace("let _ = x;", "let _ = x + x;")).unwrap();
+    git(&carol, &["commit", "-q", "-am", "toy2 started"]);
+    let pull = Command::new("git")
+        .args(["pull", "-q", "--no-edit"])
+        .current_dir(&carol)
+        .output()
+        .unwrap();
+    assert!(!pull.status.success(), "a conflict");
+    assert!(text(&pull.stdout).contains("CONFLICT"), "{pull:?}");
+    git(&carol, &["checkout", "--theirs", "--", "crates/toy2/src"]);
+    git(&carol, &["commit", "-q", "-am", "take release 2"]);
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), revealed);
 
     // After: the revealed topics plus her own work, graded with the
     // instructors' tests (hidden ones included) from their workspace.
