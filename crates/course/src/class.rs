@@ -708,12 +708,12 @@ mod tests {
     use super::*;
     use crate::testutil::Fixture;
 
-    /// Writes a copy of the fixture workspace with `lib.rs` edited.
-    fn submission(fx: &Fixture, dir: &Path, lib: impl Fn(String) -> String) {
-        for rel in crate::student::source_files(&fx.root).unwrap() {
+    /// Writes a copy of the workspace `root` with `lib.rs` edited.
+    fn submission(root: &Path, dir: &Path, lib: impl Fn(String) -> String) {
+        for rel in crate::student::source_files(root).unwrap() {
             let dst = dir.join(&rel);
             std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
-            std::fs::copy(fx.root.join(&rel), dst).unwrap();
+            std::fs::copy(root.join(&rel), dst).unwrap();
         }
         let p = dir.join("crates/toy/src/lib.rs");
         let text = std::fs::read_to_string(&p).unwrap();
@@ -733,6 +733,64 @@ mod tests {
         assert!(ok.status.success(), "git {args:?}: {ok:?}");
     }
 
+    /// Writes the six kinds of submission from the fixture workspace at
+    /// `root` into `class`, `copies` of each kind (suffixed `-00`, `-01`, …
+    /// when more than one), and one empty folder `g-missing`.
+    fn write_class(root: &Path, class: &Path, copies: usize) {
+        let instructors_tests = root.join("crates/toy/tests/graded.rs");
+        for k in 0..copies {
+            let name = |kind: &str| {
+                class.join(if copies == 1 {
+                    kind.to_string()
+                } else {
+                    format!("{kind}-{k:02}")
+                })
+            };
+            let other_lib = name("b-full").join("crates/toy/src/lib.rs");
+            // Graded first: a right answer that, when run, breaks another
+            // student's folder, weakens the instructors' tests and its own.
+            submission(root, &name("a-tamper"), |s| {
+                let evil = format!(
+                    "    let _ = std::fs::write({other:?}, \"broken\");\n    \
+                     let _ = std::fs::write({tests:?}, {weak:?});\n    \
+                     let _ = std::fs::write(\"tests/graded.rs\", {weak:?});\n    \
+                     a + b\n",
+                    other = other_lib.display().to_string(),
+                    tests = instructors_tests.display().to_string(),
+                    weak = "mod toy_add { #[test] fn adds() {} #[test] fn \
+                            rejects_nan() {} }\nmod toy_scale { #[test] fn \
+                            scales() {} }\n",
+                );
+                s.replacen("    a + b\n", &evil, 1)
+            });
+            // A git repository counts as a workspace.
+            let full = name("b-full");
+            submission(root, &full, |s| s);
+            git(&full, &["init", "-q", "-b", "main"]);
+            git(&full, &["add", "-A"]);
+            git(&full, &["commit", "-q", "-m", "mine"]);
+            crate::student::write_tree(root, &name("c-stubs"), &[], false)
+                .unwrap();
+            submission(root, &name("d-mistake"), |s| {
+                s.replacen("    a + b\n", "    a - b\n", 1)
+            });
+            submission(root, &name("e-no-build"), |s| {
+                s.replacen("    a + b\n", "    a +\n", 1)
+            });
+            submission(root, &name("f-loops"), |s| {
+                s.replacen(
+                    "        helper(self.k) * x\n",
+                    "        loop {\n            std::hint::spin_loop();\n\
+                     }\n",
+                    1,
+                )
+            });
+            if k == 0 {
+                std::fs::create_dir_all(class.join("g-missing")).unwrap();
+            }
+        }
+    }
+
     #[test]
     fn grades_a_class_of_six_with_timeouts_and_tampering() {
         let fx = Fixture::new("class");
@@ -741,49 +799,7 @@ mod tests {
         let instructors_tests = fx.root.join("crates/toy/tests/graded.rs");
         let pristine_tests =
             std::fs::read_to_string(&instructors_tests).unwrap();
-        // Graded first: a right answer that, when run, breaks another
-        // student's folder, weakens the instructors' tests and its own.
-        submission(&fx, &class.join("a-tamper"), |s| {
-            let evil = format!(
-                "    let _ = std::fs::write({other:?}, \"broken\");\n    \
-                 let _ = std::fs::write({tests:?}, {weak:?});\n    \
-                 let _ = std::fs::write(\"tests/graded.rs\", {weak:?});\n    \
-                 a + b\n",
-                other = other_lib.display().to_string(),
-                tests = instructors_tests.display().to_string(),
-                weak = "mod toy_add { #[test] fn adds() {} #[test] fn \
-                        rejects_nan() {} }\nmod toy_scale { #[test] fn \
-                        scales() {} }\n",
-            );
-            s.replacen("    a + b\n", &evil, 1)
-        });
-        // A git repository counts as a workspace.
-        submission(&fx, &class.join("b-full"), |s| s);
-        git(&class.join("b-full"), &["init", "-q", "-b", "main"]);
-        git(&class.join("b-full"), &["add", "-A"]);
-        git(&class.join("b-full"), &["commit", "-q", "-m", "mine"]);
-        crate::student::write_tree(
-            &fx.root,
-            &class.join("c-stubs"),
-            &[],
-            false,
-        )
-        .unwrap();
-        submission(&fx, &class.join("d-mistake"), |s| {
-            s.replacen("    a + b\n", "    a - b\n", 1)
-        });
-        submission(&fx, &class.join("e-no-build"), |s| {
-            s.replacen("    a + b\n", "    a +\n", 1)
-        });
-        submission(&fx, &class.join("f-loops"), |s| {
-            s.replacen(
-                "        helper(self.k) * x\n",
-                "        loop {\n            std::hint::spin_loop();\n        \
-                 }\n",
-                1,
-            )
-        });
-        std::fs::create_dir_all(class.join("g-missing")).unwrap();
+        write_class(&fx.root, &class, 1);
 
         let opts = ClassOptions {
             root: fx.root.clone(),
@@ -865,5 +881,23 @@ mod tests {
             assert!(report.contains(&format!("<strong>{name}</strong>")));
         }
         eprintln!("graded the class in {elapsed:.1} s");
+    }
+
+    /// Writes the fixture workspace and a class of 30 (five of each kind,
+    /// and `g-missing`)
+    /// under `$COURSE_CLASS_OUT`, to time `cargo course grade-class` on:
+    /// `COURSE_CLASS_OUT=/tmp/c30 cargo test -p course -- --ignored
+    /// writes_a_class_of_thirty`.
+    #[test]
+    #[ignore = "writes a class for timing; needs COURSE_CLASS_OUT"]
+    fn writes_a_class_of_thirty() {
+        let Some(out) = std::env::var_os("COURSE_CLASS_OUT") else {
+            return;
+        };
+        let out = PathBuf::from(out);
+        let fx = Fixture::new("class30");
+        let ws = out.join("ws");
+        submission(&fx.root, &ws, |s| s);
+        write_class(&ws, &out.join("class"), 5);
     }
 }
