@@ -125,6 +125,18 @@ pub struct Class {
 /// Runs `cargo course grade-class`.
 pub fn run(args: &Args) -> Result<(), String> {
     let root = workspace::root_or(args.root.as_deref())?;
+    let subs = args
+        .submissions
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", args.submissions.display()))?;
+    let out = std::path::absolute(&args.out).map_err(|e| e.to_string())?;
+    if out.starts_with(&subs) {
+        return Err(format!(
+            "--out {} is inside the submissions folder (it would be graded \
+             as a submission next time)",
+            args.out.display()
+        ));
+    }
     let reference = match &args.tests_from {
         Some(r) => r.clone(),
         None => root.display().to_string(),
