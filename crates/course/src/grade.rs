@@ -425,6 +425,9 @@ pub fn pristine_paths(topics: &[String]) -> Vec<String> {
     for t in topics {
         v.push(format!("crates/{t}/tests"));
         v.push(format!("crates/{t}/Cargo.toml"));
+        // Cargo runs a `build.rs` it finds beside Cargo.toml: a student's
+        // would run code at build time.
+        v.push(format!("crates/{t}/build.rs"));
     }
     v
 }

@@ -6,7 +6,7 @@
 //!   has a chapter, figures are fresh, the manifests agree with the code.
 //! * `book [--serve] [--open] [--student]`: builds (and serves) the book.
 //! * `figures`: remakes every figure and printed output from its seed.
-//! * `student`, `grade`, `progress`, `hint`, `reset`, `gradescope`: the
+//! * `student`, `grade`, `grade-class`, `progress`, `hint`, `reset`, `gradescope`: the
 //!   exercise workflow (see `exercises/README.md`).
 //! * `exercises [TOPIC…] [--json]`: every exercise region (the scripts in
 //!   `scripts/` read them from here).
@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 use course::{
-    book, check, exercise, figures, grade, gradescope, hint, mathml_guard,
-    progress, reset, student, verify,
+    book, check, class, exercise, figures, grade, gradescope, hint,
+    mathml_guard, progress, reset, student, verify,
 };
 
 #[derive(Debug, Parser)]
@@ -44,6 +44,9 @@ enum Command {
     Student(student::Args),
     /// Run the graded tests: a score table and Gradescope's results.json.
     Grade(grade::Args),
+    /// Grade a folder of submissions (one workspace per subfolder) with the
+    /// instructors' tests: gradebook.csv, summary.csv, report.html.
+    GradeClass(class::Args),
     /// Every exercise: done, failing or not started.
     Progress(progress::Args),
     /// An exercise's hint, book section and test command.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Book(args) => book::run(&args),
         Command::Student(args) => student::run(&args),
         Command::Grade(args) => grade::run(&args),
+        Command::GradeClass(args) => class::run(&args),
         Command::Progress(args) => progress::run(&args),
         Command::Hint(args) => hint::run(&args),
         Command::Reset(args) => reset::run(&args),

@@ -65,6 +65,9 @@ pub struct RunOptions {
     pub hidden: bool,
     /// Echo cargo's build output (stderr) while building.
     pub verbose: bool,
+    /// Nothing runs past this instant (the build included): the time limit
+    /// of a whole submission in `grade-class`.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +77,7 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(600),
             hidden: true,
             verbose: false,
+            deadline: None,
         }
     }
 }
@@ -108,7 +112,7 @@ pub fn run_topic(
         let Some(exe) = exes.get(t) else {
             return Err(format!("cargo built no test binary for {topic}/{t}"));
         };
-        runs.push(run_binary(exe, t, &crate_dir, opts.timeout)?);
+        runs.push(run_binary(exe, t, &crate_dir, opts)?);
     }
     Ok(TopicRun {
         topic: topic.to_string(),
@@ -140,13 +144,14 @@ fn build(
     if let Some(dir) = &opts.target_dir {
         c.env("CARGO_TARGET_DIR", dir);
     }
-    c.stdout(Stdio::piped());
-    c.stderr(if opts.verbose {
-        Stdio::inherit()
-    } else {
-        Stdio::piped()
-    });
-    let out = c.output().map_err(|e| format!("cargo: {e}"))?;
+    let Some(out) = output_until(c, opts.deadline, !opts.verbose)
+        .map_err(|e| format!("cargo: {e}"))?
+    else {
+        return Err(format!(
+            "crates/{topic}: the build ran out of time (the submission's \
+             time limit)"
+        ));
+    };
     let mut exes = BTreeMap::new();
     let mut errors = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -171,7 +176,7 @@ fn build(
             _ => {}
         }
     }
-    if out.status.success() {
+    if out.success {
         return Ok(exes);
     }
     if errors.is_empty() {
@@ -185,33 +190,104 @@ fn build(
     ))
 }
 
-/// Runs a child with a time limit; `None` when it was killed.
-fn run_with_timeout(
+/// What a child printed, and whether it succeeded.
+struct Output {
+    success: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs a child in a process group of its own until it ends or `until`
+/// passes; then the whole group is killed (a test's own children, or
+/// cargo's rustc, with it) and the answer is `None`. Stderr is captured
+/// (`capture_stderr`) or shown.
+fn output_until(
     mut c: Command,
-    timeout: Duration,
-) -> Result<Option<(bool, String)>, String> {
-    c.stdout(Stdio::piped()).stderr(Stdio::null());
-    let mut child = c.spawn().map_err(|e| e.to_string())?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
+    until: Option<Instant>,
+    capture_stderr: bool,
+) -> Result<Option<Output>, String> {
+    c.stdout(Stdio::piped());
+    c.stderr(if capture_stderr {
+        Stdio::piped()
+    } else {
+        Stdio::inherit()
     });
-    let deadline = Instant::now() + timeout;
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut child = c.spawn().map_err(|e| e.to_string())?;
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|r| Box::new(r) as _));
+    let stderr = drain(child.stderr.take().map(|r| Box::new(r) as _));
     let status = loop {
         if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
             break Some(s);
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
+        if until.is_some_and(|u| Instant::now() > u) {
+            kill_group(&mut child);
             let _ = child.wait();
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let text = reader.join().unwrap_or_default();
-    Ok(status.map(|s| (s.success(), text)))
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(status.map(|s| Output {
+        success: s.success(),
+        stdout,
+        stderr,
+    }))
+}
+
+/// Kills the child's process group (the child leads it), or the child.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let group = format!("-{}", child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        if killed.is_ok_and(|s| s.success()) {
+            return;
+        }
+    }
+    let _ = child.kill();
+}
+
+/// The earlier of `now + limit` and the deadline.
+fn until(limit: Duration, deadline: Option<Instant>) -> Option<Instant> {
+    match (Instant::now().checked_add(limit), deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs a test binary with a time limit; `None` when it was killed.
+fn run_with_timeout(
+    c: Command,
+    limit: Duration,
+    deadline: Option<Instant>,
+) -> Result<Option<(bool, String)>, String> {
+    let mut c = c;
+    c.stdin(Stdio::null());
+    Ok(output_until(c, until(limit, deadline), true)?
+        .map(|o| (o.success, String::from_utf8_lossy(&o.stdout).into_owned())))
+}
+
+/// Why a test run was killed.
+fn timed_out(started: Instant) -> String {
+    format!(
+        "timed out after {} s",
+        started.elapsed().as_secs_f64().round()
+    )
 }
 
 fn test_command(exe: &Path, cwd: &Path) -> Command {
@@ -229,38 +305,37 @@ fn run_binary(
     exe: &Path,
     target: &str,
     cwd: &Path,
-    timeout: Duration,
+    opts: &RunOptions,
 ) -> Result<TargetRun, String> {
     let mut list = test_command(exe, cwd);
     list.args(["--list", "--format", "terse"]);
-    let listed = match run_with_timeout(list, Duration::from_secs(60))? {
-        Some((_, text)) => parse_list(&text),
-        None => Vec::new(),
-    };
+    let listed =
+        match run_with_timeout(list, Duration::from_secs(60), opts.deadline)? {
+            Some((_, text)) => parse_list(&text),
+            None => Vec::new(),
+        };
     let mut run = test_command(exe, cwd);
     run.args(["--color", "never"]);
-    let (mut results, failures, note) = match run_with_timeout(run, timeout)? {
-        Some((success, text)) => {
-            let (mut r, mut f) = parse_run(&text);
-            let all_reported = listed.iter().all(|n| r.contains_key(n));
-            let note = if all_reported {
-                String::new()
-            } else {
-                "the test binary stopped before this test reported \
+    let started = Instant::now();
+    let (mut results, failures, note) =
+        match run_with_timeout(run, opts.timeout, opts.deadline)? {
+            Some((success, text)) => {
+                let (mut r, mut f) = parse_run(&text);
+                let all_reported = listed.iter().all(|n| r.contains_key(n));
+                let note = if all_reported {
+                    String::new()
+                } else {
+                    "the test binary stopped before this test reported \
                  (a crash or process::exit?)"
-                    .to_string()
-            };
-            if !success || !all_reported {
-                confirm_passes(exe, cwd, timeout, &listed, &mut r, &mut f)?;
+                        .to_string()
+                };
+                if !success || !all_reported {
+                    confirm_passes(exe, cwd, opts, &listed, &mut r, &mut f)?;
+                }
+                (r, f, note)
             }
-            (r, f, note)
-        }
-        None => (
-            BTreeMap::new(),
-            BTreeMap::new(),
-            format!("timed out after {} s", timeout.as_secs()),
-        ),
-    };
+            None => (BTreeMap::new(), BTreeMap::new(), timed_out(started)),
+        };
     results.retain(|name, _| listed.contains(name));
     let outcomes = listed
         .into_iter()
@@ -297,7 +372,7 @@ fn run_binary(
 fn confirm_passes(
     exe: &Path,
     cwd: &Path,
-    timeout: Duration,
+    opts: &RunOptions,
     listed: &[String],
     results: &mut BTreeMap<String, bool>,
     failures: &mut BTreeMap<String, String>,
@@ -309,7 +384,8 @@ fn confirm_passes(
         let mut one = test_command(exe, cwd);
         one.args(["--color", "never", "--test-threads", "1", "--exact"])
             .arg(name);
-        let passed = match run_with_timeout(one, timeout)? {
+        let started = Instant::now();
+        let passed = match run_with_timeout(one, opts.timeout, opts.deadline)? {
             Some((true, text)) => parse_run(&text).0.get(name) == Some(&true),
             Some((false, text)) => {
                 let output =
@@ -322,8 +398,7 @@ fn confirm_passes(
                 false
             }
             None => {
-                let t = timeout.as_secs();
-                failures.insert(name.clone(), format!("timed out after {t} s"));
+                failures.insert(name.clone(), timed_out(started));
                 false
             }
         };
