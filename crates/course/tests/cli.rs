@@ -22,12 +22,13 @@ use std::process::{Command, Output};
 use testutil::Fixture;
 
 /// The subcommands `cargo course --help` lists (hidden ones left out).
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "check",
     "figures",
     "book",
     "student",
     "grade",
+    "grade-class",
     "progress",
     "hint",
     "reset",
