@@ -4,7 +4,8 @@
 // Serves a built edition with `course book --serve --no-build --port 0`
 // (the same server readers use) and drives Debian's headless Chromium over
 // the DevTools protocol on a pipe (--remote-debugging-pipe: no WebSocket, no
-// npm package, no browser download). For every page of SUMMARY.md it checks:
+// npm package, no browser download; the driving is in cdp.mjs). For every
+// page of SUMMARY.md it checks:
 //   * the page loads, with no console error and no uncaught exception;
 //   * no request goes to a host other than 127.0.0.1 / localhost;
 //   * a page whose source has math shows MathML elements that the browser
@@ -22,8 +23,16 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import {
+  check,
+  children,
+  openTab,
+  run,
+  setDeadline,
+  sleep,
+  startChromium,
+} from "./cdp.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -44,37 +53,8 @@ const srcDir = path.join(
 );
 fs.mkdirSync(out, { recursive: true });
 
-let passed = 0;
-let failed = 0;
-const failures = [];
-function check(ok, what, detail = "") {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    failures.push(`${what}${detail ? ": " + detail : ""}`);
-    console.log(`FAIL ${what}${detail ? ": " + detail : ""}`);
-  }
-}
-
 // The whole run is bounded: a hung browser must not hang CI.
-const deadline = setTimeout(() => {
-  console.log("FAIL the browser test took longer than 8 minutes");
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  cleanup();
-  process.exit(1);
-}, 8 * 60 * 1000);
-
-const children = [];
-function cleanup() {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch {}
-  }
-}
-process.on("exit", cleanup);
+setDeadline(8);
 
 // ---- the pages to visit, and which of them have math, from the sources --
 function pagesOf(summary) {
@@ -116,166 +96,14 @@ function startServer() {
   });
 }
 
-// ---- Chromium over --remote-debugging-pipe ----------------------------
-function startChromium() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "book-chromium-"));
-  const flags = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-    "--window-size=1280,1000",
-    `--user-data-dir=${profile}`,
-    "--remote-debugging-pipe",
-    "about:blank",
-  ];
-  const proc = spawn(chromiumBin, flags, {
-    stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
-  });
-  children.push(proc);
-  let stderr = "";
-  proc.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const toBrowser = proc.stdio[3];
-  const fromBrowser = proc.stdio[4];
-  let nextId = 1;
-  const pending = new Map();
-  const listeners = [];
-  let buf = Buffer.alloc(0);
-  fromBrowser.on("data", (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
-    let i;
-    while ((i = buf.indexOf(0)) >= 0) {
-      const msg = JSON.parse(buf.subarray(0, i).toString("utf8"));
-      buf = buf.subarray(i + 1);
-      if (msg.id && pending.has(msg.id)) {
-        const { resolve, reject, method } = pending.get(msg.id);
-        pending.delete(msg.id);
-        if (msg.error) reject(new Error(`${method}: ${msg.error.message}`));
-        else resolve(msg.result);
-      } else if (msg.method) {
-        for (const l of listeners) l(msg);
-      }
-    }
-  });
-  proc.on("exit", (code) => {
-    for (const { reject } of pending.values()) {
-      reject(new Error(`chromium exited (${code}): ${stderr.slice(-2000)}`));
-    }
-  });
-  const send = (method, params = {}, sessionId) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject, method });
-      const msg = { id, method, params };
-      if (sessionId) msg.sessionId = sessionId;
-      toBrowser.write(JSON.stringify(msg) + "\0");
-    });
-  return { send, on: (f) => listeners.push(f), proc };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 async function main() {
   const base = await startServer();
   console.log(`# serving the ${edition} edition at ${base}`);
-  const browser = startChromium();
+  const browser = startChromium(chromiumBin);
   const version = await browser.send("Browser.getVersion");
   console.log(`# ${version.product}`);
-  const { targetId } = await browser.send("Target.createTarget", {
-    url: "about:blank",
-  });
-  const { sessionId } = await browser.send("Target.attachToTarget", {
-    targetId,
-    flatten: true,
-  });
-  const page = (method, params) => browser.send(method, params, sessionId);
-
-  let consoleErrors = [];
-  let requests = [];
-  let failedRequests = [];
-  let loaded = null;
-  browser.on((msg) => {
-    if (msg.sessionId !== sessionId) return;
-    const p = msg.params;
-    switch (msg.method) {
-      case "Runtime.consoleAPICalled":
-        if (p.type === "error" || p.type === "assert") {
-          consoleErrors.push(p.args.map((a) => a.value ?? a.description).join(" "));
-        }
-        break;
-      case "Runtime.exceptionThrown":
-        consoleErrors.push(
-          p.exceptionDetails.exception?.description ?? p.exceptionDetails.text,
-        );
-        break;
-      case "Log.entryAdded":
-        if (p.entry.level === "error") {
-          consoleErrors.push(`${p.entry.text} ${p.entry.url ?? ""}`);
-        }
-        break;
-      case "Network.requestWillBeSent":
-        requests.push(p.request.url);
-        break;
-      case "Network.loadingFailed":
-        if (!p.canceled) failedRequests.push(`${p.errorText} (${p.requestId})`);
-        break;
-      case "Page.loadEventFired":
-        if (loaded) loaded();
-        break;
-    }
-  });
-  await page("Page.enable");
-  await page("Runtime.enable");
-  await page("Network.enable");
-  await page("Log.enable");
-  await page("Emulation.setDeviceMetricsOverride", {
-    width: 1280,
-    height: 1000,
-    deviceScaleFactor: 1,
-    mobile: false,
-  });
-
-  async function navigate(url) {
-    const done = new Promise((resolve, reject) => {
-      loaded = resolve;
-      setTimeout(() => reject(new Error(`no load event in 30s: ${url}`)), 30000);
-    });
-    await page("Page.navigate", { url });
-    await done;
-    loaded = null;
-  }
-  async function visit(url) {
-    // Leave the previous page first, so none of its late messages are
-    // counted against this one.
-    await navigate("about:blank");
-    await sleep(50);
-    consoleErrors = [];
-    requests = [];
-    failedRequests = [];
-    await navigate(url);
-    await sleep(150); // let scripts that run on load finish
-  }
-  async function evaluate(expr) {
-    const r = await page("Runtime.evaluate", {
-      expression: expr,
-      returnByValue: true,
-      awaitPromise: true,
-    });
-    if (r.exceptionDetails) {
-      throw new Error(`evaluate: ${r.exceptionDetails.text}`);
-    }
-    return r.result.value;
-  }
+  const tab = await openTab(browser, { width: 1280, height: 1000 });
+  const { page, visit, evaluate } = tab;
   const nonLocal = (u) => {
     try {
       const url = new URL(u);
@@ -322,13 +150,13 @@ async function main() {
     const r = await evaluate(inspect);
     check(r.heading !== null && r.chars > 40, `${p.html} loads with content`,
       `heading ${r.heading}, ${r.chars} characters`);
-    check(consoleErrors.length === 0, `${p.html} has no console error`,
-      consoleErrors.join(" | "));
-    const outside = requests.filter(nonLocal);
+    check(tab.consoleErrors.length === 0, `${p.html} has no console error`,
+      tab.consoleErrors.join(" | "));
+    const outside = tab.requests.filter(nonLocal);
     check(outside.length === 0, `${p.html} requests nothing from another host`,
       outside.join(", "));
-    check(failedRequests.length === 0, `${p.html} has no failed request`,
-      failedRequests.join(", "));
+    check(tab.failedRequests.length === 0, `${p.html} has no failed request`,
+      tab.failedRequests.join(", "));
     if (p.math) {
       check(r.maths > 0 && r.parsed === r.maths && r.sized === r.maths,
         `${p.html} renders its formulas as MathML (${r.maths})`,
@@ -356,9 +184,9 @@ async function main() {
     check(hits.some((h) => h.includes(expectIn)),
       `search for "${searchTerm}" finds a page in ${expectIn}`,
       `results: ${hits.slice(0, 8).join(", ") || "none"}`);
-    check(consoleErrors.length === 0, "search has no console error",
-      consoleErrors.join(" | "));
-    check(requests.filter(nonLocal).length === 0,
+    check(tab.consoleErrors.length === 0, "search has no console error",
+      tab.consoleErrors.join(" | "));
+    check(tab.requests.filter(nonLocal).length === 0,
       "search requests nothing from another host");
   }
 
@@ -384,15 +212,4 @@ async function main() {
   await browser.send("Browser.close").catch(() => {});
 }
 
-main()
-  .catch((e) => check(false, "the browser test ran", e.stack || String(e)))
-  .finally(() => {
-    clearTimeout(deadline);
-    if (failures.length) {
-      console.log("\nfailures:");
-      for (const f of failures) console.log(`  ${f}`);
-    }
-    console.log(`${passed} passed, ${failed} failed`);
-    cleanup();
-    process.exit(failed === 0 ? 0 : 1);
-  });
+run(main, "the browser test");
