@@ -799,6 +799,10 @@ mod tests {
     use super::*;
     use crate::testutil::Fixture;
 
+    fn git(dir: &Path, args: &[&str]) {
+        crate::testutil::git(dir, args);
+    }
+
     /// Writes a copy of the workspace `root` with `lib.rs` edited.
     fn submission(root: &Path, dir: &Path, lib: impl Fn(String) -> String) {
         for rel in crate::student::source_files(root).unwrap() {
@@ -809,19 +813,6 @@ mod tests {
         let p = dir.join("crates/toy/src/lib.rs");
         let text = std::fs::read_to_string(&p).unwrap();
         std::fs::write(&p, lib(text)).unwrap();
-    }
-
-    fn git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {ok:?}");
     }
 
     /// Writes the six kinds of submission from the fixture workspace at

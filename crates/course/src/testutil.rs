@@ -6,7 +6,7 @@
 //! tests (`tests/cli.rs`) include the same file with `#[path]`, so it uses
 //! nothing of the crate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A throwaway workspace in the temp folder (removed on drop).
@@ -215,18 +215,7 @@ impl Fixture {
 
     /// Makes the workspace a git repository with one commit on `main`.
     pub fn git_init(&self) {
-        let run = |args: &[&str]| {
-            let ok = Command::new("git")
-                .args(args)
-                .current_dir(&self.root)
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .output()
-                .unwrap();
-            assert!(ok.status.success(), "git {args:?}: {ok:?}");
-        };
+        let run = |args: &[&str]| git(&self.root, args);
         run(&["init", "-q", "-b", "main"]);
         run(&["config", "user.name", "t"]);
         run(&["config", "user.email", "t@example.com"]);
@@ -239,4 +228,25 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.base);
     }
+}
+
+/// Runs `git args…` in `dir` as a fixed test author; panics with git's
+/// error output when it fails, returns its output, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }

@@ -19,7 +19,7 @@ mod testutil;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use testutil::Fixture;
+use testutil::{Fixture, git};
 
 /// The subcommands `cargo course --help` lists (hidden ones left out).
 const SUBCOMMANDS: [&str; 12] = [
@@ -88,25 +88,6 @@ fn fails(o: Output, expect: &str) {
     assert_eq!(lines.len(), 1, "one line on stderr, got:\n{err}");
     assert!(lines[0].starts_with("error: "), "{err}");
     assert!(lines[0].contains(expect), "{expect:?} not in: {err}");
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        text(&o.stderr)
-    );
-    text(&o.stdout).trim().to_string()
 }
 
 fn s(p: &Path) -> &str {

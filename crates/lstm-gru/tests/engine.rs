@@ -5,7 +5,7 @@
 
 use datasets::one_hot;
 use foundations::{
-    Mat, Named, Params, ParamsExt, assert_gradients, graded_config, init, rng,
+    Mat, Named, Params, ParamsExt, assert_gradients, graded_config, rng,
 };
 use lstm_gru::{Gru, Lstm, LstmState, LstmStateGrads, Stack};
 use proptest::prelude::*;
@@ -14,31 +14,8 @@ use vanilla_rnn_bptt::{
     truncated_bptt,
 };
 
-fn rand_mat(r: usize, c: usize, scale: f64, seed: u64) -> Mat {
-    init::uniform(r, c, scale, &mut rng(seed))
-}
-
-fn lstm(d: usize, n: usize, seed: u64) -> Lstm {
-    Lstm {
-        w: rand_mat(4 * n, n + d, 0.8, seed),
-        b: rand_mat(4 * n, 1, 0.5, seed + 1),
-    }
-}
-
-fn gru(d: usize, n: usize, seed: u64) -> Gru {
-    let m = |r, c, k| rand_mat(r, c, 0.8, seed * 16 + k);
-    Gru {
-        w_xr: m(n, d, 0),
-        w_hr: m(n, n, 1),
-        b_r: m(n, 1, 2),
-        w_xz: m(n, d, 3),
-        w_hz: m(n, n, 4),
-        b_z: m(n, 1, 5),
-        w_xh: m(n, d, 6),
-        w_hh: m(n, n, 7),
-        b_h: m(n, 1, 8),
-    }
-}
+mod common;
+use common::{gru, lstm, rand_mat};
 
 #[track_caller]
 fn assert_close(what: &str, got: &Mat, want: &Mat) {
@@ -53,7 +30,7 @@ fn assert_close(what: &str, got: &Mat, want: &Mat) {
 #[test]
 fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let (d, n, b) = (4, 3, 2);
-    let cell = lstm(d, n, 1);
+    let cell = lstm(n, d, 1);
     let st = LstmState {
         h: rand_mat(n, b, 1.0, 2),
         c: rand_mat(n, b, 1.0, 3),
@@ -81,7 +58,7 @@ fn lstm_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
 #[test]
 fn gru_engine_equals_the_reference_for_dense_and_one_hot_inputs() {
     let (d, n, b) = (4, 3, 2);
-    let cell = gru(d, n, 1);
+    let cell = gru(n, d, 1);
     let hp = rand_mat(n, b, 1.0, 2);
     let up = rand_mat(n, b, 1.0, 3);
     for x in [rand_mat(d, b, 1.0, 6), one_hot(&[3, 1], d)] {
@@ -213,7 +190,7 @@ proptest! {
         seed in 0u64..500
     ) {
         // k ≥ T is full BPTT (and checks ∂L/∂h₀); k < T truncates
-        check_model(lstm(v, n, seed), t_len, k, seed);
+        check_model(lstm(n, v, seed), t_len, k, seed);
     }
 
     #[test]
@@ -221,7 +198,7 @@ proptest! {
         v in 2usize..5, n in 1usize..4, t_len in 1usize..7, k in 1usize..8,
         seed in 0u64..500
     ) {
-        check_model(gru(v, n, seed), t_len, k, seed);
+        check_model(gru(n, v, seed), t_len, k, seed);
     }
 
     #[test]
@@ -230,11 +207,11 @@ proptest! {
         t_len in 2usize..5, k in 1usize..4, seed in 0u64..500
     ) {
         let cells = (0..depth)
-            .map(|l| lstm(if l == 0 { v } else { n }, n, seed + l as u64))
+            .map(|l| lstm(n, if l == 0 { v } else { n }, seed + l as u64))
             .collect();
         check_model(Stack::new(cells).unwrap(), t_len, k, seed);
         let cells = (0..depth)
-            .map(|l| gru(if l == 0 { v } else { n }, n, seed + l as u64))
+            .map(|l| gru(n, if l == 0 { v } else { n }, seed + l as u64))
             .collect();
         check_model(Stack::new(cells).unwrap(), t_len, k, seed);
     }
@@ -252,7 +229,7 @@ fn fast_lstm_char_model_equals_the_generic_path() {
 fn fast_lstm_equals_generic(v: usize, n: usize) {
     use lstm_gru::{FastLstm, FastLstmTrainer};
     use vanilla_rnn_bptt::{CharTrainer, Clip, TrainConfig};
-    let cell = lstm(v, n, 3);
+    let cell = lstm(n, v, 3);
     let out = Output {
         v: rand_mat(v, n, 0.5, 4),
         c: rand_mat(v, 1, 0.5, 5),
