@@ -113,6 +113,18 @@ impl Student {
     pub fn total(&self) -> f64 {
         self.grades.iter().map(ExerciseGrade::score).sum()
     }
+
+    /// The grade of exercise `id` of `topic`, if it was graded.
+    pub fn grade(&self, topic: &str, id: &str) -> Option<&ExerciseGrade> {
+        self.grades
+            .iter()
+            .find(|g| g.topic == topic && g.exercise.id == id)
+    }
+
+    /// The points earned on exercise `id` of `topic` (0 if not graded).
+    pub fn score(&self, topic: &str, id: &str) -> f64 {
+        self.grade(topic, id).map_or(0.0, ExerciseGrade::score)
+    }
 }
 
 /// The graded class.
@@ -583,11 +595,7 @@ pub fn summary(class: &Class) -> Vec<ExerciseSummary> {
             let grades: Vec<&ExerciseGrade> = class
                 .students
                 .iter()
-                .filter_map(|s| {
-                    s.grades
-                        .iter()
-                        .find(|g| &g.topic == topic && g.exercise.id == e.id)
-                })
+                .filter_map(|s| s.grade(topic, &e.id))
                 .collect();
             let mean = grades.iter().map(|g| g.score()).sum::<f64>() / n;
             let full = grades
@@ -638,11 +646,7 @@ pub fn gradebook_csv(class: &Class) -> String {
     for st in &class.students {
         s.push_str(&csv(&st.name));
         for (topic, e) in &class.exercises {
-            let score = st
-                .grades
-                .iter()
-                .find(|g| &g.topic == topic && g.exercise.id == e.id)
-                .map_or(0.0, ExerciseGrade::score);
+            let score = st.score(topic, &e.id);
             let _ = write!(s, ",{score:.2}");
         }
         let _ =
@@ -706,11 +710,7 @@ pub fn report_html(class: &Class, sums: &[ExerciseSummary]) -> String {
     for st in &class.students {
         let _ = write!(h, "<tr><td>{}</td>", html(&st.name));
         for (topic, e) in &class.exercises {
-            let score = st
-                .grades
-                .iter()
-                .find(|g| &g.topic == topic && g.exercise.id == e.id)
-                .map_or(0.0, ExerciseGrade::score);
+            let score = st.score(topic, &e.id);
             let class = if score >= e.points as f64 - 1e-9 {
                 "full"
             } else if score > 0.0 {

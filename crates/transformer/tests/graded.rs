@@ -142,11 +142,7 @@ mod attention_backward {
         ) {
             // backward_reference is a copy of the attention chapter's math
             // (one query at a time), kept here as this topic's exercise
-            let mut r = rng(seed);
-            let q = init::normal(dk, t_q, 1.0, &mut r);
-            let k = init::normal(dk, t_k, 1.0, &mut r);
-            let v = init::normal(dk + 1, t_k, 1.0, &mut r);
-            let d_y = init::normal(dk + 1, t_q, 1.0, &mut r);
+            let [q, k, v, d_y] = common::random_qkv(dk, t_q, t_k, seed);
             let (_, c) = attention::forward(&q, &k, &v, Mask::None);
             let g = attention::backward_reference(&c, &d_y);
             let [_, d_q, d_k, d_v] = common::by_the_attention_chapter(&q, &k, &v, &d_y);

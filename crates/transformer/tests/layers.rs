@@ -134,11 +134,7 @@ proptest! {
     ) {
         // the transformer's engine and its reference forward compute the
         // attention crate's math for T_q queries sharing one set of keys
-        let mut r = rng(seed);
-        let q = init::normal(dk, t_q, 1.0, &mut r);
-        let k = init::normal(dk, t_k, 1.0, &mut r);
-        let v = init::normal(dk + 1, t_k, 1.0, &mut r);
-        let d_y = init::normal(dk + 1, t_q, 1.0, &mut r);
+        let [q, k, v, d_y] = common::random_qkv(dk, t_q, t_k, seed);
         let [y, d_q, d_k, d_v] = common::by_the_attention_chapter(&q, &k, &v, &d_y);
         let (y_ref, _) = attention::forward_reference(&q, &k, &v, Mask::None);
         let (y_eng, c) = attention::forward(&q, &k, &v, Mask::None);

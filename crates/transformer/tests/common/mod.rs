@@ -2,7 +2,23 @@
 
 use attention::Scoring;
 use attention::engine::{attention_backward, attention_forward};
-use foundations::DMatrix;
+use foundations::{DMatrix, init, rng};
+
+/// Random `Q` (`d_k x T_q`), `K` (`d_k x T_k`), `V` and `∂L/∂Y`
+/// (`d_k + 1` rows) from `seed`.
+pub fn random_qkv(
+    dk: usize,
+    t_q: usize,
+    t_k: usize,
+    seed: u64,
+) -> [DMatrix<f64>; 4] {
+    let mut r = rng(seed);
+    let q = init::normal(dk, t_q, 1.0, &mut r);
+    let k = init::normal(dk, t_k, 1.0, &mut r);
+    let v = init::normal(dk + 1, t_k, 1.0, &mut r);
+    let d_y = init::normal(dk + 1, t_q, 1.0, &mut r);
+    [q, k, v, d_y]
+}
 
 /// Attention without a mask computed by the attention chapter's engine
 /// (`attention::engine`): query `i` is batch column `i`, and every query
