@@ -5,7 +5,8 @@
 //! file or `ANCHOR: name` / `ANCHOR_END: name` pair does not exist or whose
 //! region is empty, and on an anchor that cuts a solution region in half.
 //! It also fails on a topic crate without a chapter in `SUMMARY.md`, on a
-//! broken internal link or heading anchor, on an exercises page that
+//! broken internal link or heading anchor, on a display equation without
+//! code in its section (`crate::equations`), on an exercises page that
 //! differs from its manifest, on a figure that is missing or stale
 //! (`crate::figures`), and — when the book has been built — on a built page
 //! that loads anything from the network, shows a solution marker or leaves
@@ -47,6 +48,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     problems.extend(check_chapters(&root));
     problems.extend(check_exercise_entries(&root));
     problems.extend(crate::links::source_problems(&src, &files));
+    problems.extend(crate::equations::problems(&src, &files));
     problems.extend(crate::exercise_pages::problems(&root));
     let student = is_student_tree(&root);
     problems.extend(crate::figures::problems(&root, student));
@@ -65,8 +67,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     if problems.is_empty() {
         println!(
             "course check{}: {} markdown files, {includes} includes resolve, \
-             every topic has a chapter, links and anchors resolve, exercise \
-             pages match their manifests, figures are fresh{}",
+             every topic has a chapter, links and anchors resolve, every \
+             equation has its code, exercise pages match their manifests, figures are fresh{}",
             if student { " (student tree)" } else { "" },
             files.len(),
             if built.is_empty() {

@@ -8,6 +8,7 @@ pub mod agree;
 pub mod book;
 pub mod check;
 pub mod class;
+pub mod equations;
 pub mod exercise;
 pub mod exercise_pages;
 pub mod figures;

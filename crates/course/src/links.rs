@@ -41,7 +41,7 @@ pub fn id_from_text(text: &str) -> String {
 }
 
 /// The lines of `text` outside fenced code blocks, with their numbers.
-fn prose_lines(text: &str) -> Vec<(usize, &str)> {
+pub(crate) fn prose_lines(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut fence: Option<&str> = None;
     for (i, line) in text.lines().enumerate() {
