@@ -140,8 +140,8 @@ fn main() -> Res<()> {
     let course = Checkpoint::load(&args.from)?;
     let text = datasets::sonnets();
     let vocab = Vocab::from_text(text)?;
-    let (_, val) = split(&vocab.encode(text)?, 0.9);
-    let val = val.to_vec();
+    let ids = vocab.encode(text)?;
+    let val = split(&ids, 0.9).1.to_vec();
     let prompt = vocab.encode(&args.prompt)?;
     let (measured, exported, back) = match args.model.as_str() {
         "lstm" => {

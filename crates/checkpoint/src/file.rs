@@ -27,6 +27,7 @@ pub struct Tensor {
 }
 
 impl Tensor {
+    // ANCHOR: from_matrix
     /// The matrix `m` as a `[rows, cols]` tensor.
     pub fn from_matrix(m: &DMatrix<f64>) -> Self {
         Tensor {
@@ -34,6 +35,7 @@ impl Tensor {
             data: m.transpose().as_slice().to_vec(),
         }
     }
+    // ANCHOR_END: from_matrix
 
     /// A `[rows, cols]` tensor as a matrix; `None` for another rank.
     pub fn to_matrix(&self) -> Option<DMatrix<f64>> {

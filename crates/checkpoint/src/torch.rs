@@ -31,6 +31,7 @@ pub const TORCH_CHAR_LSTM: &str = "torch-char-lstm";
 /// Kind of an exported GPT.
 pub const TORCH_GPT: &str = "torch-gpt";
 
+// ANCHOR: reorder
 /// PyTorch's gate `k` (i, f, g, o) is the course's gate `TO_TORCH[k]`
 /// (i, f, o, g); the permutation is its own inverse.
 pub const TO_TORCH: [usize; 4] = [0, 1, 3, 2];
@@ -49,6 +50,7 @@ pub fn reorder_gates(m: &DMatrix<f64>) -> DMatrix<f64> {
     }
     out
 }
+// ANCHOR_END: reorder
 
 fn matrix(
     ck: &Checkpoint,
@@ -110,6 +112,7 @@ pub fn char_lstm_to_torch(
     let mut put = |name: &str, t| {
         out.tensors.insert(name.to_string(), t);
     };
+    // ANCHOR: lstm_to_torch
     // W [h; x] = W_h h + W_x x: the first n columns act on h
     put(
         "lstm.weight_hh_l0",
@@ -123,6 +126,7 @@ pub fn char_lstm_to_torch(
     put("lstm.bias_hh_l0", Tensor::vector(&DMatrix::zeros(4 * n, 1)));
     put("out.weight", Tensor::from_matrix(&matrix(ck, "out.v")?));
     put("out.bias", Tensor::vector(&matrix(ck, "out.c")?));
+    // ANCHOR_END: lstm_to_torch
     Ok(out)
 }
 
@@ -153,8 +157,9 @@ pub fn char_lstm_from_torch(
     Ok(out)
 }
 
-/// The course name of each torch tensor of one GPT block (`None`: the
-/// packed attention projections), and whether it is a vector.
+// ANCHOR: gpt_block
+/// The course name of each torch tensor of one GPT block (empty: the
+/// packed `[W_Q; W_K; W_V]`), and whether it is a vector.
 const BLOCK: [(&str, &str, bool); 10] = [
     ("ln1.weight", "ln1.gamma", true),
     ("ln1.bias", "ln1.beta", true),
@@ -167,6 +172,7 @@ const BLOCK: [(&str, &str, bool); 10] = [
     ("ffn.2.bias", "ffn.b2", true),
     ("attn.in_proj_weight", "", false),
 ];
+// ANCHOR_END: gpt_block
 
 /// A course GPT checkpoint (kind `"gpt"`) as the `state_dict` of `Gpt` in
 /// `scripts/pytorch/load_gpt.py`: `wte.weight` (`V x d`), `pos`
