@@ -174,8 +174,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 )?;
                 let mut t =
                     FastLstmTrainer::new(&m, train.to_vec(), config.clone())?;
-                let run =
-                    run("LSTM", &mut m, |m| t.step(m), steps, val, &vocab, seed)?;
+                let run = run(
+                    "LSTM",
+                    &mut m,
+                    |m| t.step(m),
+                    steps,
+                    val,
+                    &vocab,
+                    seed,
+                )?;
                 if let Some(path) = &save {
                     let c = CharConfig::new(vocab.chars(), n);
                     checkpoint::save(path, CHAR_LSTM, &c, &m)?;

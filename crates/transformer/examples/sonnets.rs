@@ -13,8 +13,8 @@ use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
 use foundations::optim::Adam;
 use foundations::{ParamsExt, Rng, rng};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::time::Instant;
 use std::path::Path;
+use std::time::Instant;
 use transformer::{Config, Gpt, fast_gpt, positional};
 
 mod common;
@@ -90,9 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = datasets::sonnets();
     let vocab = Vocab::from_text(text)?;
     if let Some(path) = &args.load {
-        let (_, model) = checkpoint::load(Path::new(path), "gpt", |c: &Config| {
-            Gpt::new(*c, &mut rng(0))
-        })?;
+        let (_, model) =
+            checkpoint::load(Path::new(path), "gpt", |c: &Config| {
+                Gpt::new(*c, &mut rng(0))
+            })?;
         println!(
             "{}",
             continue_prompt(&model, &vocab, &args, &mut rng(args.seed))?

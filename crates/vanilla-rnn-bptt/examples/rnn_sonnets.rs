@@ -21,9 +21,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use vanilla_rnn_bptt::{
-    FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets,
-    TrainConfig, evaluate, one_hot_inputs, sample, sequence_forward,
-    sequence_loss,
+    FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets, TrainConfig,
+    evaluate, one_hot_inputs, sample, sequence_forward, sequence_loss,
 };
 
 #[derive(Parser, Debug)]
