@@ -19,7 +19,7 @@ use datasets::Vocab;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use vanilla_rnn_bptt::{
     FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets, TrainConfig,
     evaluate, one_hot_inputs, sample, sequence_forward, sequence_loss,
@@ -114,7 +114,7 @@ fn carried_vs_rerun(
 /// The char model saved in `path` (kind `char-rnn`) and its vocabulary
 /// and hidden size.
 fn load_model(
-    path: &PathBuf,
+    path: &Path,
 ) -> Result<(CharConfig, Model), checkpoint::CheckpointError> {
     checkpoint::load(path, CHAR_RNN, |c: &CharConfig| {
         let v = c.chars().len();
