@@ -27,7 +27,7 @@ import sys
 import torch
 import torch.nn.functional as F
 from safetensors import safe_open
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 
 class CharLstm(torch.nn.Module):
@@ -62,6 +62,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file", help="the exported safetensors file")
     ap.add_argument("--record", help="write the comparison to this JSON file")
+    ap.add_argument("--save-back", help="write the model's state_dict here "
+                    "(safetensors, PyTorch's writer), for the course to read "
+                    "back: export_pytorch --back FILE")
     args = ap.parse_args()
     path = pathlib.Path(args.file)
     course = json.loads(pathlib.Path(f"{path}.course.json").read_text())
@@ -108,6 +111,9 @@ def main():
         pathlib.Path(args.record).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(args.record).write_text(
             json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    if args.save_back:
+        state = {k: v.contiguous() for k, v in model.state_dict().items()}
+        save_file(state, args.save_back, metadata=meta)
     if not same or rel > 1e-12:
         sys.exit("PyTorch does not reproduce the course's numbers")
 

@@ -19,6 +19,11 @@
 //! Before writing, it imports the exported file back into a course model
 //! and checks that the greedy text and the loss come out the same, bit for
 //! bit.
+//!
+//! And back from PyTorch: `--back FILE` (with `--model` and `--from`)
+//! reads a file that PyTorch wrote (`load_char_lstm.py --save-back FILE`),
+//! maps it to the course's names and layout, and checks that every tensor
+//! is the one in `--from`, bit for bit.
 
 use checkpoint::char_model::CHAR_LSTM;
 use checkpoint::{CharConfig, Checkpoint, torch};
@@ -42,14 +47,20 @@ struct Args {
     #[arg(long)]
     from: PathBuf,
     /// Where to write the PyTorch-layout safetensors file.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "back")]
+    out: Option<PathBuf>,
     /// The prompt the greedy continuation starts from.
     #[arg(long, default_value = "Shall I compare thee")]
     prompt: String,
     /// Characters of greedy continuation.
     #[arg(long, default_value_t = 200)]
     chars: usize,
+    /// Instead of exporting: read this file, written by PyTorch
+    /// (`load_char_lstm.py` / `load_gpt.py --save-back`), bring it back to
+    /// the course's names and layout, and check that every tensor is the
+    /// one in `--from`, bit for bit.
+    #[arg(long)]
+    back: Option<PathBuf>,
 }
 
 /// The first index of the largest entry of column `j` (greedy decoding).
@@ -135,9 +146,57 @@ fn measure_gpt(
     Ok((measured, m))
 }
 
+/// The model PyTorch wrote, back in the course's layout, against the
+/// course's own checkpoint.
+fn check_back(course: &Checkpoint, path: &Path, model: &str) -> Res<()> {
+    let written = Checkpoint::load(path)?;
+    let back = match model {
+        "lstm" => torch::char_lstm_from_torch(&written)?,
+        _ => torch::gpt_from_torch(&written)?,
+    };
+    back.expect_config(&course.config)?;
+    let bits = |t: &checkpoint::Tensor| {
+        (
+            t.shape.clone(),
+            t.data.iter().map(|x| x.to_bits()).collect(),
+        )
+    };
+    let names = |c: &Checkpoint| c.tensors.keys().cloned().collect::<Vec<_>>();
+    if names(&back) != names(course) {
+        return Err(format!(
+            "tensors {:?} vs {:?}",
+            names(&back),
+            names(course)
+        )
+        .into());
+    }
+    for (name, t) in &course.tensors {
+        let b: (Vec<usize>, Vec<u64>) = bits(&back.tensors[name]);
+        if b != bits(t) {
+            return Err(format!(
+                "{name} differs after the trip through PyTorch"
+            )
+            .into());
+        }
+    }
+    println!(
+        "{}: the {} tensors PyTorch wrote, back in the course's layout, are \
+         those of {} bit for bit",
+        path.display(),
+        written.tensors.len(),
+        course.kind
+    );
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let args = Args::parse();
     let course = Checkpoint::load(&args.from)?;
+    let out = match (&args.back, &args.out) {
+        (Some(path), _) => return check_back(&course, path, &args.model),
+        (None, Some(out)) => out,
+        (None, None) => unreachable!("clap requires --out without --back"),
+    };
     let text = datasets::sonnets();
     let vocab = Vocab::from_text(text)?;
     let ids = vocab.encode(text)?;
@@ -183,15 +242,15 @@ fn main() -> Res<()> {
         measured.loss.to_bits(),
         "validation loss after the round trip"
     );
-    if let Some(dir) = args.out.parent() {
+    if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    exported.save(&args.out)?;
+    exported.save(out)?;
     let greedy = vocab.decode(&measured.greedy)?;
     let record = serde_json::json!({
         "model": args.model,
         "course_checkpoint": args.from.display().to_string(),
-        "torch_file": args.out.display().to_string(),
+        "torch_file": out.display().to_string(),
         "prompt": args.prompt,
         "greedy": greedy,
         "validation_loss": measured.loss,
@@ -199,15 +258,14 @@ fn main() -> Res<()> {
         "validation_text": vocab.decode(&val)?,
         "vocab": vocab.chars().iter().collect::<String>(),
     });
-    let json_path =
-        PathBuf::from(format!("{}.course.json", args.out.display()));
+    let json_path = PathBuf::from(format!("{}.course.json", out.display()));
     std::fs::write(&json_path, serde_json::to_string_pretty(&record)?)?;
     println!(
         "exported {} ({} tensors) to {}\ncourse: validation loss {:.15} nats/char\n\
          greedy: {}{}\nrecorded in {}",
         args.from.display(),
         exported.tensors.len(),
-        args.out.display(),
+        out.display(),
         measured.loss,
         args.prompt,
         greedy,
