@@ -30,6 +30,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 
+# ANCHOR: char_lstm
 class CharLstm(torch.nn.Module):
     """The course's `RecurrentModel<Lstm>`: a one-hot character in, one
     `nn.LSTM` layer, and the output layer `o = V h + c` as `nn.Linear`."""
@@ -45,6 +46,7 @@ class CharLstm(torch.nn.Module):
         x = F.one_hot(torch.tensor(ids), self.vocab).to(torch.float64)
         h, state = self.lstm(x.unsqueeze(1), state)  # T x 1 x n
         return self.out(h[:, 0, :]), state
+# ANCHOR_END: char_lstm
 
 
 def greedy(model, prompt, n):

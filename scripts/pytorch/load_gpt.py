@@ -30,6 +30,7 @@ from safetensors.torch import load_file, save_file
 F64 = torch.float64
 
 
+# ANCHOR: block
 class Block(torch.nn.Module):
     """The course's `EncoderLayer` with the causal mask: self-attention and
     a feed-forward network, each with a residual and a layer norm, before
@@ -58,6 +59,7 @@ class Block(torch.nn.Module):
             return x + self.ffn(self.ln2(x))
         x = self.ln1(x + self.attend(x, mask))  # post-norm
         return self.ln2(x + self.ffn(x))
+# ANCHOR_END: block
 
 
 class Gpt(torch.nn.Module):
