@@ -8,6 +8,7 @@
 //! cargo run --release -p lstm-gru --example lstm_sonnets -- --cell lstm|gru|rnn|all
 //!     [--steps 6000] [--seed 1] [--lr 0.05]
 //!
+//! `--save PATH` saves the trained LSTM as a safetensors checkpoint.
 //! `--cell all` (the default) trains all three; with `--figures` as well
 //! (what the book's figures use) it writes
 //! `book/src/figures/lstm-gru-sonnets.svg` and `lstm-gru-sonnets.md`
@@ -28,12 +29,15 @@
 //! fast paths are tested equal to the generic one, so the three runs do
 //! the same arithmetic per update.
 
+use checkpoint::CharConfig;
+use checkpoint::char_model::CHAR_LSTM;
 use clap::Parser;
 use datasets::text::split;
 use datasets::{Vocab, sonnets};
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::{Error, ParamsExt, rng};
 use lstm_gru::{FastLstmTrainer, Gru, Lstm};
+use std::path::PathBuf;
 use std::time::Instant;
 use vanilla_rnn_bptt::{
     CharTrainer, FastTrainer, Output, RecurrentCell, RecurrentModel, RnnCell,
@@ -54,7 +58,7 @@ struct Run {
 /// 400-character sample at temperature 0.8.
 fn run<C: RecurrentCell>(
     name: &'static str,
-    mut model: RecurrentModel<C>,
+    model: &mut RecurrentModel<C>,
     mut step: impl FnMut(&mut RecurrentModel<C>) -> Result<f64, Error>,
     steps: usize,
     val: &[usize],
@@ -63,16 +67,16 @@ fn run<C: RecurrentCell>(
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let every = (steps / 20).max(1);
     let start = Instant::now();
-    let l0 = evaluate(&model, val, 100)?;
+    let l0 = evaluate(model, val, 100)?;
     let mut curve = vec![(0.0, l0)];
     let mut train_curve = vec![(0.0, l0)];
     // the training loss per character, smoothed as min-char-rnn does
     let mut smooth = l0;
     for s in 1..=steps {
-        let loss = step(&mut model)? / 25.0;
+        let loss = step(model)? / 25.0;
         smooth = 0.99 * smooth + 0.01 * loss;
         if s % every == 0 {
-            let l = evaluate(&model, val, 100)?;
+            let l = evaluate(model, val, 100)?;
             println!(
                 "{name}: step {s:6}  training {smooth:.3}  validation {l:.3} \
                  nats/char"
@@ -84,7 +88,7 @@ fn run<C: RecurrentCell>(
     let secs = start.elapsed().as_secs_f64();
     let first = vocab.id('T')?;
     let ids = sample(
-        &model,
+        model,
         &model.cell.zero_state(1),
         first,
         400,
@@ -121,6 +125,10 @@ struct Args {
     /// book/src/figures.
     #[arg(long)]
     figures: bool,
+    /// Save the trained LSTM here (a safetensors checkpoint of kind
+    /// `char-lstm`, what `checkpoint`'s `export_pytorch` example reads).
+    #[arg(long)]
+    save: Option<PathBuf>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -130,6 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed,
         lr,
         figures,
+        save,
     } = Args::parse();
     let kinds: Vec<&str> = match cell.as_str() {
         // the vanilla RNN once more with min-char-rnn's learning rate, for
@@ -159,29 +168,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let result = match kind {
             "lstm" => {
                 let n = 100;
-                let m = RecurrentModel::new(
+                let mut m = RecurrentModel::new(
                     Lstm::new(v, n, r)?,
                     Output::new(n, v, r)?,
                 )?;
                 let mut t =
                     FastLstmTrainer::new(&m, train.to_vec(), config.clone())?;
-                run("LSTM", m, |m| t.step(m), steps, val, &vocab, seed)?
+                let run = run(
+                    "LSTM",
+                    &mut m,
+                    |m| t.step(m),
+                    steps,
+                    val,
+                    &vocab,
+                    seed,
+                )?;
+                if let Some(path) = &save {
+                    let c = CharConfig::new(vocab.chars(), n);
+                    checkpoint::save(path, CHAR_LSTM, &c, &m)?;
+                    println!("saved the trained LSTM to {}", path.display());
+                }
+                run
             }
             "gru" => {
                 let n = 118;
-                let m = RecurrentModel::new(
+                let mut m = RecurrentModel::new(
                     Gru::new(v, n, r)?,
                     Output::new(n, v, r)?,
                 )?;
                 let mut t =
                     CharTrainer::new(&m, train.to_vec(), config.clone())?;
-                run("GRU", m, |m| t.step(m), steps, val, &vocab, seed)?
+                run("GRU", &mut m, |m| t.step(m), steps, val, &vocab, seed)?
             }
             _ => {
                 let n = 212;
                 // min-char-rnn's initialisation (normal, std 0.01)
                 let cell = RnnCell::new(v, n, r)?;
-                let m = RecurrentModel::new(cell, Output::new(n, v, r)?)?;
+                let mut m = RecurrentModel::new(cell, Output::new(n, v, r)?)?;
                 let (name, config) = match kind {
                     "rnn" => ("vanilla RNN", config.clone()),
                     _ => (
@@ -190,7 +213,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     ),
                 };
                 let mut t = FastTrainer::new(&m, train.to_vec(), config)?;
-                run(name, m, |m| t.step(m), steps, val, &vocab, seed)?
+                run(name, &mut m, |m| t.step(m), steps, val, &vocab, seed)?
             }
         };
         println!(

@@ -1,6 +1,6 @@
 //! Trains the ConvNet of the lecture's diagram on the bundled 8x8 digits,
 //! reports train/test accuracy per epoch, saves and reloads the weights
-//! (JSON, under `target/`), and with `--figures` draws the book's figures
+//! (a safetensors checkpoint under `target/`), and with `--figures` draws the book's figures
 //! from this run into `book/src/figures`.
 //!
 //! `cargo run --release -p pooling --example digits -- --seed 1`
@@ -33,8 +33,8 @@ struct Args {
     /// Adam's learning rate.
     #[arg(long, default_value_t = 2e-3)]
     lr: f64,
-    /// Where to write the trained weights (JSON).
-    #[arg(long, default_value = "target/pooling-digits-convnet.json")]
+    /// Where to write the trained weights (safetensors).
+    #[arg(long, default_value = "target/pooling-digits-convnet.safetensors")]
     weights: PathBuf,
     /// Write the results table, the figures and the training log into
     /// book/src/figures.
@@ -43,6 +43,17 @@ struct Args {
 }
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The network saved in `path` by `checkpoint::save`.
+fn load_convnet(path: &std::path::Path) -> Res<ConvNet> {
+    let ck = checkpoint::Checkpoint::load(path)?;
+    ck.expect_kind("convnet")?;
+    let mut net = ConvNet::new(ck.config()?, &mut foundations::rng(0))?;
+    let mut params = net.params();
+    ck.load_into(&mut params)?;
+    net.set_params(params);
+    Ok(net)
+}
 
 fn main() -> Res<()> {
     let args = Args::parse();
@@ -113,8 +124,8 @@ fn main() -> Res<()> {
     if let Some(dir) = args.weights.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    net.save_json(&args.weights)?;
-    let loaded = ConvNet::load_json(&args.weights)?;
+    checkpoint::save(&args.weights, "convnet", &net.config(), &net.params())?;
+    let loaded = load_convnet(&args.weights)?;
     let reloaded = accuracy(&loaded.predict(&x_test), &y_test);
     assert_eq!(
         reloaded, final_test,

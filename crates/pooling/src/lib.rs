@@ -15,12 +15,12 @@
 //!   connected → ReLU → dropout → fully connected → softmax, for the 8x8
 //!   digits, built from `fc-and-conv`'s engine layers;
 //!   [`ConvNet::feature_maps`] is its spatial feature map (an image
-//!   encoder); weights save and load as JSON ([`checkpoint`]).
+//!   encoder); its configuration is saved with its weights by the
+//!   `checkpoint` crate (safetensors).
 //!
 //! Book: *Pooling and a whole ConvNet*.
 
 pub mod avg_pool;
-pub mod checkpoint;
 pub mod convnet;
 pub mod data;
 pub mod global_avg_pool;
@@ -28,7 +28,6 @@ pub mod max_pool;
 pub mod window;
 
 pub use avg_pool::{AvgPool, AvgPoolCache};
-pub use checkpoint::Checkpoint;
 pub use convnet::{ConvNet, ConvNetCache, ConvNetConfig, ConvNetParams};
 pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolCache};
 pub use max_pool::{MaxPool, MaxPoolCache, MaxPoolReferenceCache};

@@ -6,7 +6,7 @@ reads the weights the `gpt_speed` example saved (JSON, column-major matrices),
 builds the same batch of Sonnets windows, checks that its loss equals the
 one Rust printed, and times one forward + backward on the whole batch.
 
-    python3 crates/transformer/benches/gpt_numpy.py MODEL.json --batch 16 \
+    python3 crates/transformer/benches/gpt_numpy.py MODEL.safetensors --batch 16 \
         --context 64 --steps 10
 
 Prints one line: `numpy loss <L> tokens/s <n> ms/step <t> cpu_ms/step <c>`
@@ -23,12 +23,21 @@ GELU_C = np.sqrt(2.0 / np.pi)
 
 
 def load(path):
-    saved = json.load(open(path))
+    """A course checkpoint (safetensors, read with numpy alone): an 8-byte
+    header length, the JSON header (each tensor's dtype, shape and byte
+    offsets; the configuration under __metadata__.config), then float64
+    data, each `rows x cols` matrix row-major."""
+    raw = open(path, "rb").read()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__")
     params = {}
-    for name, m in saved["params"].items():
-        a = np.array(m["data"], dtype=np.float64)
-        params[name] = a.reshape(m["cols"], m["rows"]).T.copy()
-    return saved["config"], params
+    for name, t in header.items():
+        assert t["dtype"] == "F64", (name, t["dtype"])
+        a, b = t["data_offsets"]
+        data = np.frombuffer(raw[8 + n + a:8 + n + b], dtype="<f8")
+        params[name] = data.reshape(t["shape"]).copy()
+    return json.loads(meta["config"]), params
 
 
 def sinusoidal(d, t_max):

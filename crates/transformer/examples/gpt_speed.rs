@@ -12,7 +12,7 @@ use datasets::text::Vocab;
 use foundations::figures::figure_path;
 use foundations::rng;
 use std::time::Instant;
-use transformer::{Gpt, fast_gpt, serialize};
+use transformer::{Gpt, fast_gpt};
 
 mod common;
 use common::{cpu_seconds, gpt_config};
@@ -79,8 +79,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.no_numpy {
         return Ok(());
     }
-    let path = "target/transformer-speed-model.json";
-    std::fs::write(path, serialize::to_json(&model))?;
+    let path = "target/transformer-speed-model.safetensors";
+    checkpoint::save(std::path::Path::new(path), "gpt", &model.config, &model)?;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gpt_numpy.py");
     // numpy's BLAS on one thread, as the engine: the same hardware for both
     let np_args = [

@@ -1,11 +1,11 @@
 //! The tiny GPT on Shakespeare's Sonnets, next character prediction with
-//! Adam. Trains, reports the validation loss, saves the model as JSON
-//! under `target/`, and with `--figures` writes the book's figures and
+//! Adam. Trains, reports the validation loss, saves the model (a
+//! safetensors checkpoint, the `checkpoint` crate) under `target/`, and with `--figures` writes the book's figures and
 //! samples; `--load` samples from a saved model instead.
 //!
 //! cargo build --release -p transformer --example sonnets
 //! ./target/release/examples/sonnets --figures       # train + figures
-//! ./target/release/examples/sonnets --load target/transformer-sonnets.json --sample 400
+//! ./target/release/examples/sonnets --load target/transformer-sonnets.safetensors --sample 400
 
 use clap::Parser;
 use datasets::text::{Vocab, split};
@@ -13,8 +13,9 @@ use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
 use foundations::optim::Adam;
 use foundations::{ParamsExt, Rng, rng};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
 use std::time::Instant;
-use transformer::{Gpt, fast_gpt, positional, serialize};
+use transformer::{Config, Gpt, fast_gpt, positional};
 
 mod common;
 use common::{
@@ -51,7 +52,7 @@ struct Args {
     #[arg(long, default_value_t = 100)]
     eval_every: usize,
     /// Where to save the trained model.
-    #[arg(long, default_value = "target/transformer-sonnets.json")]
+    #[arg(long, default_value = "target/transformer-sonnets.safetensors")]
     save: String,
     /// Sample from this saved model instead of training.
     #[arg(long)]
@@ -89,7 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = datasets::sonnets();
     let vocab = Vocab::from_text(text)?;
     if let Some(path) = &args.load {
-        let model = serialize::from_json(&std::fs::read_to_string(path)?)?;
+        let (_, model) =
+            checkpoint::load(Path::new(path), "gpt", |c: &Config| {
+                Gpt::new(*c, &mut rng(0))
+            })?;
         println!(
             "{}",
             continue_prompt(&model, &vocab, &args, &mut rng(args.seed))?
@@ -168,7 +172,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         clock.elapsed().as_secs_f64()
     );
     println!("{summary}");
-    std::fs::write(&args.save, serialize::to_json(&model))?;
+    checkpoint::save(Path::new(&args.save), "gpt", &model.config, &model)?;
+    let (_, back): (Config, Gpt) =
+        checkpoint::load(Path::new(&args.save), "gpt", |c: &Config| {
+            Gpt::new(*c, &mut rng(0))
+        })?;
+    assert_eq!(back, model, "the reloaded model is the trained one");
     println!("saved the model to {}", args.save);
     let sample = continue_prompt(&model, &vocab, &args, &mut r)?;
     println!("--- sample (τ = {}) ---\n{sample}", args.temperature);

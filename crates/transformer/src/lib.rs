@@ -19,7 +19,6 @@ pub mod layer_norm;
 pub mod model;
 pub mod multi_head;
 pub mod positional;
-pub mod serialize;
 
 pub use crate::attention::Mask;
 pub use decoder_layer::DecoderLayer;

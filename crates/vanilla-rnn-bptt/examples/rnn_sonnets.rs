@@ -6,22 +6,23 @@
 //! ```text
 //! cargo run --release -p vanilla-rnn-bptt --example rnn_sonnets
 //! cargo run --release -p vanilla-rnn-bptt --example rnn_sonnets -- \
-//!     --load target/sonnets-rnn.json --sample 600 --temperature 0.8
+//!     --load target/sonnets-rnn.safetensors --sample 600 --temperature 0.8
 //! ```
 //!
 //! With `--figures` it writes the samples and the loss curves into the book
 //! (`book/src/figures/vanilla-rnn-bptt-sonnets-*`).
 
+use checkpoint::CharConfig;
+use checkpoint::char_model::CHAR_RNN;
 use clap::Parser;
 use datasets::Vocab;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use vanilla_rnn_bptt::{
-    Checkpoint, FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets,
-    TrainConfig, evaluate, one_hot_inputs, sample, sequence_forward,
-    sequence_loss,
+    FastTrainer, LossScale, RecurrentModel, Rnn, RnnCell, Targets, TrainConfig,
+    evaluate, one_hot_inputs, sample, sequence_forward, sequence_loss,
 };
 
 #[derive(Parser, Debug)]
@@ -38,8 +39,8 @@ struct Args {
     /// Sampling temperature τ.
     #[arg(long, default_value_t = 1.0)]
     temperature: f64,
-    /// Where to save the trained weights (JSON).
-    #[arg(long, default_value = "target/sonnets-rnn.json")]
+    /// Where to save the trained weights (safetensors).
+    #[arg(long, default_value = "target/sonnets-rnn.safetensors")]
     save: PathBuf,
     /// Load weights from this file instead of training, and sample.
     #[arg(long)]
@@ -110,20 +111,25 @@ fn carried_vs_rerun(
     (carried_loss, rerun_loss, saturated)
 }
 
+/// The char model saved in `path` (kind `char-rnn`) and its vocabulary
+/// and hidden size.
+fn load_model(
+    path: &Path,
+) -> Result<(CharConfig, Model), checkpoint::CheckpointError> {
+    checkpoint::load(path, CHAR_RNN, |c: &CharConfig| {
+        let v = c.chars().len();
+        Ok(Rnn::new(v, c.hidden, v, &mut foundations::rng(0))?.to_model())
+    })
+}
+
 fn load_and_sample(
     path: &PathBuf,
     args: &Args,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let ck = Checkpoint::load(path)?;
-    if ck.kind != "rnn" {
-        return Err(format!("{path:?} holds a {:?} model", ck.kind).into());
-    }
-    let vocab = Vocab::from_chars(&ck.vocab)?;
+    let (config, model) = load_model(path)?;
+    let vocab = Vocab::from_chars(&config.chars())?;
     let v = vocab.len();
-    let mut rng = foundations::rng(0);
-    let mut model = Rnn::new(v, ck.hidden_size, v, &mut rng)?.to_model();
-    ck.load_into(&mut model)?;
-    println!("loaded {path:?}: V = {v}, n = {}", ck.hidden_size);
+    println!("loaded {path:?}: V = {v}, n = {}", config.hidden);
     let text =
         sample_text(&model, &vocab, args.sample, args.temperature, args.seed)?;
     println!("{text}");
@@ -231,14 +237,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     bar.finish();
 
-    let ck = Checkpoint::new("rnn", vocab.chars(), args.hidden, &model);
+    let config = CharConfig::new(vocab.chars(), args.hidden);
     if let Some(dir) = args.save.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    ck.save(&args.save)?;
-    let back = Checkpoint::load(&args.save)?;
-    let mut loaded = Rnn::new(v, args.hidden, v, &mut rng)?.to_model();
-    back.load_into(&mut loaded)?;
+    checkpoint::save(&args.save, CHAR_RNN, &config, &model)?;
+    let (_, loaded) = load_model(&args.save)?;
     let (a, b) = (
         evaluate(&model, valid, 100)?,
         evaluate(&loaded, valid, 100)?,

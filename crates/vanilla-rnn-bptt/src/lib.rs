@@ -23,14 +23,12 @@
 //! * [`output`]: the output layer [`Output`] and [`RecurrentModel`].
 //! * [`fast`]: the char model's fast path (one-hot columns, no allocation
 //!   in the inner loop), tested equal to the engine.
-//! * [`checkpoint`]: weights as JSON.
 //! * [`loss`]: many-to-many, many-to-one, one-to-many; sum, `1/(nT)`, `1/n`.
 //!
 //! Book: *Recurrent networks and BPTT*.
 
 pub mod bptt;
 pub mod cell;
-pub mod checkpoint;
 pub mod fast;
 pub mod loss;
 pub mod output;
@@ -44,7 +42,6 @@ pub use bptt::{
     truncated_bptt,
 };
 pub use cell::{RecurrentCell, check_sizes};
-pub use checkpoint::Checkpoint;
 pub use fast::{FastBptt, FastTrainer};
 pub use loss::{
     LossScale, Targets, one_to_many_inputs, sequence_loss, sequence_loss_by,
