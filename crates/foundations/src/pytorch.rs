@@ -230,7 +230,8 @@ pub fn rel_error(actual: &Mat, expected: &Mat) -> f64 {
 pub struct Agreement {
     /// The fixture's name.
     pub fixture: String,
-    /// The PyTorch module it records.
+    /// What the course was compared with: the fixture's PyTorch module,
+    /// or a label set by [`Agreement::label`].
     pub layer: String,
     /// `(quantity, relative error, shapes if they differ)`, in the order
     /// checked.
@@ -245,6 +246,14 @@ impl Agreement {
             layer: fixture.layer.clone(),
             rows: Vec::new(),
         }
+    }
+
+    /// Names what is compared (the table's second column) when it is not
+    /// the fixture's module itself, e.g. the module's weights mapped back.
+    #[must_use]
+    pub fn label(mut self, what: &str) -> Agreement {
+        self.layer = what.to_string();
+        self
     }
 
     /// Records the relative error of `quantity`.
@@ -305,6 +314,17 @@ impl Agreement {
         self.rows.iter().map(|r| r.1).fold(0.0, f64::max)
     }
 
+    /// The quantity with the largest relative error.
+    pub fn worst(&self) -> &str {
+        self.rows
+            .iter()
+            .fold(None, |w: Option<&(String, f64, Option<String>)>, r| match w {
+                Some(w) if w.1 >= r.1 => Some(w),
+                _ => Some(r),
+            })
+            .map_or("", |r| r.0.as_str())
+    }
+
     /// `Ok` when every quantity is within [`TOLERANCE`]; else the list of
     /// those that are not, each named with its error.
     ///
@@ -348,16 +368,18 @@ impl Agreement {
 /// fixture: what the book's appendix includes.
 pub fn agreement_table(agreements: &[Agreement]) -> String {
     let mut s = String::from(
-        "| fixture | PyTorch | quantities | max relative error |\n|---|---|---|---|\n",
+        "| fixture | compared with | quantities | max relative error | worst quantity |\n\
+         |---|---|---|---|---|\n",
     );
     for a in agreements {
         let _ = writeln!(
             s,
-            "| `{}` | `{}` | {} | {:.1e} |",
+            "| `{}` | {} | {} | {:.1e} | `{}` |",
             a.fixture,
             a.layer,
             a.rows.len(),
-            a.max_error()
+            a.max_error(),
+            a.worst()
         );
     }
     s

@@ -125,7 +125,8 @@ fn lstm_from_torch_agreement(reorder: bool) -> Agreement {
     );
     let s0 = LstmState { h: state_cols(&f, "h0", 0), c: state_cols(&f, "c0", 0) };
     let r = run(&cell, &s0, &f.seq_cols("x"), &f.seq_cols("g"));
-    let mut a = Agreement::new(&f);
+    let mut a = Agreement::new(&f)
+        .label("`torch.nn.LSTM`'s own weights mapped back (`lstm_from_torch`)");
     a.check("w (mapped from weight_ih_l0, weight_hh_l0)", &cell.w, &f.rows("w"));
     a.check_seq("h", &r.hs, &f.seq_cols("h"));
     a
