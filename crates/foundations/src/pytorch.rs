@@ -302,7 +302,7 @@ impl Agreement {
             }
         }
         let name = if worst.0 > TOLERANCE {
-            format!("{quantity} (worst at t={})", worst.1)
+            format!("{quantity} (worst at index {})", worst.1)
         } else {
             quantity.to_string()
         };
@@ -666,6 +666,6 @@ mod tests {
         ok.check_seq("h", &[w.clone(), w.clone()], &[w.clone(), w.clone()]);
         assert!(ok.result().is_ok());
         ok.check_seq("h2", &[w.clone(), w.map(|v| v + 1.0)], &[w.clone(), w]);
-        assert!(ok.result().unwrap_err().contains("h2 (worst at t=1)"));
+        assert!(ok.result().unwrap_err().contains("h2 (worst at index 1)"));
     }
 }

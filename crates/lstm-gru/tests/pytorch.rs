@@ -140,7 +140,7 @@ fn lstm_from_pytorch_weights_agrees_when_gates_are_reordered() {
 #[test]
 fn lstm_from_pytorch_weights_fails_without_reordering_the_gates() {
     let e = lstm_from_torch_agreement(false).result().unwrap_err();
-    assert!(e.contains("  h (worst at t="), "{e}");
+    assert!(e.contains("  h (worst at index "), "{e}");
     assert!(e.contains("  w (mapped from"), "{e}");
 }
 

@@ -84,7 +84,7 @@ fn swapping_w_and_u_fails_the_comparison() {
     w_swapped.columns_mut(0, d).copy_from(&u);
     let cell = RnnCell { w: w_swapped, u: w.columns(0, d).into_owned(), b: f.rows("b") };
     let e = rnn_agreement(&cell, &f).result().unwrap_err();
-    assert!(e.contains("  h (worst at t="), "{e}");
+    assert!(e.contains("  h (worst at index "), "{e}");
     assert!(e.contains("  grad.w: relative error"), "{e}");
 }
 
