@@ -8,7 +8,9 @@
 //! same numbers in the same order); a batch of vectors is PyTorch's rows,
 //! the course's columns. Book: *Appendices → From this course to PyTorch*.
 
-use fc_and_conv::{Affine, AffineParams, Conv, ConvParams, Padding, Shape, Volume};
+use fc_and_conv::{
+    Affine, AffineParams, Conv, ConvParams, Padding, Shape, Volume,
+};
 use foundations::Mat;
 use foundations::pytorch::{Agreement, Fixture, Tensor, record_agreement};
 
@@ -19,7 +21,9 @@ const DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// volumes `C x H x W`: the same numbers in the same order.
 fn volumes(t: &Tensor) -> Vec<Volume> {
     let (h, w) = (t.shape[2], t.shape[3]);
-    (0..t.shape[0]).map(|i| Volume::from_matrix(h, w, t.index(i).rows())).collect()
+    (0..t.shape[0])
+        .map(|i| Volume::from_matrix(h, w, t.index(i).rows()))
+        .collect()
 }
 // ANCHOR_END: volumes
 
@@ -30,7 +34,11 @@ fn matrices(v: &[Volume]) -> Vec<Mat> {
 fn affine_agreement() -> Agreement {
     let f = Fixture::load(DIR, "affine");
     // nn.Linear's weight is n_out x n_in, the course's W too
-    let layer = Affine::from_params(AffineParams { w: f.rows("w"), b: f.rows("b") }).unwrap();
+    let layer = Affine::from_params(AffineParams {
+        w: f.rows("w"),
+        b: f.rows("b"),
+    })
+    .unwrap();
     let (y, cache) = layer.forward(&f.cols("x"));
     let (grads, d_x) = layer.backward(&cache, &f.cols("g"));
     let mut a = Agreement::new(&f);
@@ -49,7 +57,10 @@ fn affine_matches_nn_linear() {
 fn conv_layer(f: &Fixture, padding: Padding) -> Conv {
     let x = f.tensor("x");
     let input = Shape::new(x.shape[1], x.shape[2], x.shape[3]);
-    let params = ConvParams { w: volumes(f.tensor("w")), b: f.rows("b") };
+    let params = ConvParams {
+        w: volumes(f.tensor("w")),
+        b: f.rows("b"),
+    };
     Conv::from_params(input, params, 2, padding).unwrap()
 }
 
@@ -62,10 +73,15 @@ fn conv_agreement(name: &str, padding: Padding) -> Agreement {
     let (grads, d_x) = conv.backward(&cache, &g);
     let (y_ref, cache_ref) = conv.forward_reference(&x);
     let (grads_ref, d_x_ref) = conv.backward_reference(&cache_ref, &g);
-    for (form, y, grads, d_x) in
-        [("", y, grads, d_x), (" (reference)", y_ref, grads_ref, d_x_ref)]
-    {
-        a.check_seq(&format!("y{form}"), &matrices(&y), &matrices(&volumes(f.tensor("y"))));
+    for (form, y, grads, d_x) in [
+        ("", y, grads, d_x),
+        (" (reference)", y_ref, grads_ref, d_x_ref),
+    ] {
+        a.check_seq(
+            &format!("y{form}"),
+            &matrices(&y),
+            &matrices(&volumes(f.tensor("y"))),
+        );
         a.check_seq(
             &format!("grad.w{form}"),
             &matrices(&grads.w),
@@ -107,7 +123,10 @@ fn same_padding_is_not_nn_conv2d_symmetric_padding() {
     // is not a whole number
     let x = f.tensor("x");
     let input = Shape::new(x.shape[1], x.shape[2], x.shape[3]);
-    let params = ConvParams { w: volumes(f.tensor("w")), b: f.rows("b") };
+    let params = ConvParams {
+        w: volumes(f.tensor("w")),
+        b: f.rows("b"),
+    };
     assert!(Conv::from_params(input, params, 2, Padding::Explicit(1)).is_err());
 }
 

@@ -277,7 +277,12 @@ impl Agreement {
     /// Records a sequence (`h_t` for every `t`) as one quantity, relative to
     /// the largest entry of the whole sequence; the message names the worst
     /// step.
-    pub fn check_seq(&mut self, quantity: &str, actual: &[Mat], expected: &[Mat]) {
+    pub fn check_seq(
+        &mut self,
+        quantity: &str,
+        actual: &[Mat],
+        expected: &[Mat],
+    ) {
         if actual.len() != expected.len() {
             self.rows.push((
                 quantity.to_string(),
@@ -318,10 +323,13 @@ impl Agreement {
     pub fn worst(&self) -> &str {
         self.rows
             .iter()
-            .fold(None, |w: Option<&(String, f64, Option<String>)>, r| match w {
-                Some(w) if w.1 >= r.1 => Some(w),
-                _ => Some(r),
-            })
+            .fold(
+                None,
+                |w: Option<&(String, f64, Option<String>)>, r| match w {
+                    Some(w) if w.1 >= r.1 => Some(w),
+                    _ => Some(r),
+                },
+            )
             .map_or("", |r| r.0.as_str())
     }
 
@@ -337,7 +345,9 @@ impl Agreement {
             .filter(|(_, e, _)| !(*e <= TOLERANCE))
             .map(|(q, e, shapes)| match shapes {
                 Some(s) => format!("  {q}: shapes differ ({s})"),
-                None => format!("  {q}: relative error {e:.3e} > {TOLERANCE:e}"),
+                None => {
+                    format!("  {q}: relative error {e:.3e} > {TOLERANCE:e}")
+                }
             })
             .collect();
         if bad.is_empty() {
@@ -606,7 +616,10 @@ impl<'a> Parser<'a> {
     fn number(&mut self) -> Result<Json, String> {
         let start = self.at;
         while self.at < self.s.len()
-            && matches!(self.s[self.at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            && matches!(
+                self.s[self.at],
+                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+            )
         {
             self.at += 1;
         }
@@ -633,7 +646,10 @@ mod tests {
         let f = Fixture::parse("t", TEXT).unwrap();
         assert_eq!(f.layer, "torch.nn.Linear");
         assert_eq!(f.note, "a \"note\" √");
-        assert_eq!(f.rows("w"), Mat::from_row_slice(2, 3, &[1., 2., 3., 4., 5., 0.65]));
+        assert_eq!(
+            f.rows("w"),
+            Mat::from_row_slice(2, 3, &[1., 2., 3., 4., 5., 0.65])
+        );
         assert_eq!(f.cols("w"), f.rows("w").transpose());
         assert_eq!(f.rows("b").shape(), (2, 1));
         assert_eq!(f.tensor("b").data[1], 1e-300);
@@ -661,7 +677,10 @@ mod tests {
         let e = a.result().unwrap_err();
         assert!(!e.contains("  w:"), "{e}");
         assert!(e.contains("w_off: relative error 1.000e-9"), "{e}");
-        assert!(e.contains("w_shape: shapes differ (the course's is 3x2"), "{e}");
+        assert!(
+            e.contains("w_shape: shapes differ (the course's is 3x2"),
+            "{e}"
+        );
         let mut ok = Agreement::new(&f);
         ok.check_seq("h", &[w.clone(), w.clone()], &[w.clone(), w.clone()]);
         assert!(ok.result().is_ok());

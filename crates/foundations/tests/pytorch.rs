@@ -3,9 +3,9 @@
 //! and sum reductions. PyTorch's logits are rows (`B x V`), the course's
 //! columns (`V x B`). Book: *Appendices → From this course to PyTorch*.
 
+use foundations::Mat;
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
 use foundations::softmax::{Reduction, cross_entropy};
-use foundations::Mat;
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -16,10 +16,16 @@ fn scalar(v: f64) -> Mat {
 fn cross_entropy_agreement() -> Agreement {
     let f = Fixture::load(DIR, "cross_entropy");
     let logits = f.cols("logits");
-    let targets: Vec<usize> =
-        f.tensor("targets").data.iter().map(|&t| t as usize).collect();
+    let targets: Vec<usize> = f
+        .tensor("targets")
+        .data
+        .iter()
+        .map(|&t| t as usize)
+        .collect();
     let mut a = Agreement::new(&f);
-    for (name, reduction) in [("mean", Reduction::Mean), ("sum", Reduction::Sum)] {
+    for (name, reduction) in
+        [("mean", Reduction::Mean), ("sum", Reduction::Sum)]
+    {
         let (loss, d_logits) = cross_entropy(&logits, &targets, reduction);
         a.check(
             &format!("loss_{name}"),
@@ -50,7 +56,11 @@ fn cross_entropy_on_rows_instead_of_columns_disagrees() {
     let targets: Vec<usize> = vec![0; 4];
     let (_, d) = cross_entropy(&wrong, &targets, Reduction::Mean);
     let mut a = Agreement::new(&f);
-    a.check("grad_mean.logits", &d, &f.cols("grad_mean.logits").rows(0, 4).into_owned());
+    a.check(
+        "grad_mean.logits",
+        &d,
+        &f.cols("grad_mean.logits").rows(0, 4).into_owned(),
+    );
     let e = a.result().unwrap_err();
     assert!(e.contains("grad_mean.logits: relative error"), "{e}");
 }

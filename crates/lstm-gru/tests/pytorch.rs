@@ -27,7 +27,12 @@ struct Run<C: RecurrentCell> {
     d_xs: Vec<Mat>,
 }
 
-fn run<C: RecurrentCell>(cell: &C, state0: &C::State, xs: &[Mat], gs: &[Mat]) -> Run<C> {
+fn run<C: RecurrentCell>(
+    cell: &C,
+    state0: &C::State,
+    xs: &[Mat],
+    gs: &[Mat],
+) -> Run<C> {
     let mut state = state0.clone();
     let (mut hs, mut caches) = (Vec::new(), Vec::new());
     for x in xs {
@@ -64,25 +69,46 @@ fn state_cols(f: &Fixture, name: &str, layer: usize) -> Mat {
 /// nn.LSTM's `weight_ih_l0` (`4n x D`), `weight_hh_l0` (`4n x n`) and two
 /// biases, gate blocks i, f, g, o → the course's `Lstm { w: [W_h W_x], b }`,
 /// gate blocks i, f, o, g.
-fn lstm_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat, reorder: bool) -> Lstm {
+fn lstm_from_torch(
+    w_ih: &Mat,
+    w_hh: &Mat,
+    b_ih: &Mat,
+    b_hh: &Mat,
+    reorder: bool,
+) -> Lstm {
     let n = w_hh.ncols();
     let w = Mat::from_fn(4 * n, n + w_ih.ncols(), |r, c| {
-        if c < n { w_hh[(r, c)] } else { w_ih[(r, c - n)] }
+        if c < n {
+            w_hh[(r, c)]
+        } else {
+            w_ih[(r, c - n)]
+        }
     });
     let b = b_ih + b_hh;
     // course block k (i, f, o, g) is PyTorch's block [0, 1, 3, 2][k]
     let order = if reorder { [0, 1, 3, 2] } else { [0, 1, 2, 3] };
     let rows = |m: &Mat| {
-        Mat::from_fn(m.nrows(), m.ncols(), |r, c| m[(order[r / n] * n + r % n, c)])
+        Mat::from_fn(m.nrows(), m.ncols(), |r, c| {
+            m[(order[r / n] * n + r % n, c)]
+        })
     };
-    Lstm { w: rows(&w), b: rows(&b) }
+    Lstm {
+        w: rows(&w),
+        b: rows(&b),
+    }
 }
 // ANCHOR_END: lstm_from_torch
 
 fn lstm_agreement() -> Agreement {
     let f = Fixture::load(DIR, "lstm");
-    let cell = Lstm { w: f.rows("w"), b: f.rows("b") };
-    let s0 = LstmState { h: state_cols(&f, "h0", 0), c: state_cols(&f, "c0", 0) };
+    let cell = Lstm {
+        w: f.rows("w"),
+        b: f.rows("b"),
+    };
+    let s0 = LstmState {
+        h: state_cols(&f, "h0", 0),
+        c: state_cols(&f, "c0", 0),
+    };
     let (xs, gs) = (f.seq_cols("x"), f.seq_cols("g"));
     let r = run(&cell, &s0, &xs, &gs);
     let mut a = Agreement::new(&f);
@@ -95,15 +121,24 @@ fn lstm_agreement() -> Agreement {
     a.check("grad.c0", &r.d_state0.d_c, &state_cols(&f, "grad.c0", 0));
     // the slide form (the exercise), through time
     let (hs, last, cache) = cell.forward_reference(&s0, &xs);
-    let zero = lstm_gru::LstmStateGrads::zeros(cell.hidden_size(), xs[0].ncols());
+    let zero =
+        lstm_gru::LstmStateGrads::zeros(cell.hidden_size(), xs[0].ncols());
     let (g, d0, d_xs) = cell.backward_reference(&cache, &gs, &zero);
     a.check_seq("h (reference)", &hs, &f.seq_cols("h"));
     a.check("c_n (reference)", &last.c, &state_cols(&f, "c_n", 0));
     a.check("grad.w (reference)", &g.w, &f.rows("grad.w"));
     a.check("grad.b (reference)", &g.b, &f.rows("grad.b"));
     a.check_seq("grad.x (reference)", &d_xs, &f.seq_cols("grad.x"));
-    a.check("grad.h0 (reference)", &d0.d_h, &state_cols(&f, "grad.h0", 0));
-    a.check("grad.c0 (reference)", &d0.d_c, &state_cols(&f, "grad.c0", 0));
+    a.check(
+        "grad.h0 (reference)",
+        &d0.d_h,
+        &state_cols(&f, "grad.h0", 0),
+    );
+    a.check(
+        "grad.c0 (reference)",
+        &d0.d_c,
+        &state_cols(&f, "grad.c0", 0),
+    );
     a
 }
 
@@ -123,11 +158,18 @@ fn lstm_from_torch_agreement(reorder: bool) -> Agreement {
         &f.rows("bias_hh_l0"),
         reorder,
     );
-    let s0 = LstmState { h: state_cols(&f, "h0", 0), c: state_cols(&f, "c0", 0) };
+    let s0 = LstmState {
+        h: state_cols(&f, "h0", 0),
+        c: state_cols(&f, "c0", 0),
+    };
     let r = run(&cell, &s0, &f.seq_cols("x"), &f.seq_cols("g"));
     let mut a = Agreement::new(&f)
         .label("`torch.nn.LSTM`'s own weights mapped back (`lstm_from_torch`)");
-    a.check("w (mapped from weight_ih_l0, weight_hh_l0)", &cell.w, &f.rows("w"));
+    a.check(
+        "w (mapped from weight_ih_l0, weight_hh_l0)",
+        &cell.w,
+        &f.rows("w"),
+    );
     a.check_seq("h", &r.hs, &f.seq_cols("h"));
     a
 }
@@ -150,8 +192,14 @@ fn nn_lstm_reading_the_course_rows_in_its_own_gate_order_is_another_function() {
     // read as i, f, g, o), the same inputs as lstm.json
     let f = Fixture::load(DIR, "lstm");
     let m = Fixture::load(DIR, "lstm_module");
-    let cell = Lstm { w: f.rows("w"), b: f.rows("b") };
-    let s0 = LstmState { h: state_cols(&f, "h0", 0), c: state_cols(&f, "c0", 0) };
+    let cell = Lstm {
+        w: f.rows("w"),
+        b: f.rows("b"),
+    };
+    let s0 = LstmState {
+        h: state_cols(&f, "h0", 0),
+        c: state_cols(&f, "c0", 0),
+    };
     let r = run(&cell, &s0, &f.seq_cols("x"), &f.seq_cols("g"));
     let mut a = Agreement::new(&m);
     a.check_seq("h", &r.hs, &m.seq_cols("h"));
@@ -161,22 +209,52 @@ fn nn_lstm_reading_the_course_rows_in_its_own_gate_order_is_another_function() {
 fn stack_agreement() -> Agreement {
     let f = Fixture::load(DIR, "lstm_stack");
     let cells = (0..2)
-        .map(|l| Lstm { w: f.rows(&format!("cells.{l}.w")), b: f.rows(&format!("cells.{l}.b")) })
+        .map(|l| Lstm {
+            w: f.rows(&format!("cells.{l}.w")),
+            b: f.rows(&format!("cells.{l}.b")),
+        })
         .collect();
     let stack = Stack::new(cells).unwrap();
     let s0: Vec<LstmState> = (0..2)
-        .map(|l| LstmState { h: state_cols(&f, "h0", l), c: state_cols(&f, "c0", l) })
+        .map(|l| LstmState {
+            h: state_cols(&f, "h0", l),
+            c: state_cols(&f, "c0", l),
+        })
         .collect();
     let r = run(&stack, &s0, &f.seq_cols("x"), &f.seq_cols("g"));
     let mut a = Agreement::new(&f);
     a.check_seq("h", &r.hs, &f.seq_cols("h"));
     for l in 0..2 {
-        a.check(&format!("h_n[{l}]"), &r.last[l].h, &state_cols(&f, "h_n", l));
-        a.check(&format!("c_n[{l}]"), &r.last[l].c, &state_cols(&f, "c_n", l));
-        a.check(&format!("grad.cells.{l}.w"), &r.grads.cells[l].w, &f.rows(&format!("grad.cells.{l}.w")));
-        a.check(&format!("grad.cells.{l}.b"), &r.grads.cells[l].b, &f.rows(&format!("grad.cells.{l}.b")));
-        a.check(&format!("grad.h0[{l}]"), &r.d_state0[l].d_h, &state_cols(&f, "grad.h0", l));
-        a.check(&format!("grad.c0[{l}]"), &r.d_state0[l].d_c, &state_cols(&f, "grad.c0", l));
+        a.check(
+            &format!("h_n[{l}]"),
+            &r.last[l].h,
+            &state_cols(&f, "h_n", l),
+        );
+        a.check(
+            &format!("c_n[{l}]"),
+            &r.last[l].c,
+            &state_cols(&f, "c_n", l),
+        );
+        a.check(
+            &format!("grad.cells.{l}.w"),
+            &r.grads.cells[l].w,
+            &f.rows(&format!("grad.cells.{l}.w")),
+        );
+        a.check(
+            &format!("grad.cells.{l}.b"),
+            &r.grads.cells[l].b,
+            &f.rows(&format!("grad.cells.{l}.b")),
+        );
+        a.check(
+            &format!("grad.h0[{l}]"),
+            &r.d_state0[l].d_h,
+            &state_cols(&f, "grad.h0", l),
+        );
+        a.check(
+            &format!("grad.c0[{l}]"),
+            &r.d_state0[l].d_c,
+            &state_cols(&f, "grad.c0", l),
+        );
     }
     a.check_seq("grad.x", &r.d_xs, &f.seq_cols("grad.x"));
     a
@@ -201,7 +279,9 @@ fn gru_from(f: &Fixture) -> Gru {
     }
 }
 
-const GRU_NAMES: [&str; 9] = ["w_xr", "w_hr", "b_r", "w_xz", "w_hz", "b_z", "w_xh", "w_hh", "b_h"];
+const GRU_NAMES: [&str; 9] = [
+    "w_xr", "w_hr", "b_r", "w_xz", "w_hz", "b_z", "w_xh", "w_hh", "b_h",
+];
 
 fn gru_agreement() -> Agreement {
     let f = Fixture::load(DIR, "gru");
@@ -212,7 +292,8 @@ fn gru_agreement() -> Agreement {
     let mut a = Agreement::new(&f);
     a.check_seq("h", &r.hs, &f.seq_cols("h"));
     let mut grads = Vec::new();
-    r.grads.visit(&mut |name, m| grads.push((name.to_string(), m.clone())));
+    r.grads
+        .visit(&mut |name, m| grads.push((name.to_string(), m.clone())));
     for (name, g) in &grads {
         a.check(&format!("grad.{name}"), g, &f.rows(&format!("grad.{name}")));
     }
@@ -227,7 +308,8 @@ fn gru_agreement() -> Agreement {
         caches.push(cache);
         h = next;
     }
-    let (mut g_all, mut d_h) = (cell.zeros_like(), Mat::zeros(h0.nrows(), h0.ncols()));
+    let (mut g_all, mut d_h) =
+        (cell.zeros_like(), Mat::zeros(h0.nrows(), h0.ncols()));
     let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
     for t in (0..xs.len()).rev() {
         d_h += &gs[t];
@@ -256,7 +338,13 @@ fn gru_matches_the_slides_gru_written_in_pytorch() {
 /// multiplies `h̃`: the course's `z` is PyTorch's `1 − z`, so the z block is
 /// negated (σ(−a) = 1 − σ(a)). The reset gate cannot be mapped: nn.GRU
 /// computes `r ⊙ (W_hn h + b_hn)`, the slides `W_hh (r ⊙ h)`.
-fn gru_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat, negate_z: bool) -> Gru {
+fn gru_from_torch(
+    w_ih: &Mat,
+    w_hh: &Mat,
+    b_ih: &Mat,
+    b_hh: &Mat,
+    negate_z: bool,
+) -> Gru {
     let n = w_hh.ncols();
     let z = if negate_z { -1.0 } else { 1.0 };
     let block = |m: &Mat, k: usize| m.rows(k * n, n).into_owned();
@@ -326,7 +414,12 @@ fn nn_gru_weights_map_back_only_with_z_negated() {
 
 #[test]
 fn agreement_is_recorded() {
-    let all = [lstm_agreement(), lstm_from_torch_agreement(true), stack_agreement(), gru_agreement()];
+    let all = [
+        lstm_agreement(),
+        lstm_from_torch_agreement(true),
+        stack_agreement(),
+        gru_agreement(),
+    ];
     for a in &all {
         a.assert();
     }

@@ -16,7 +16,9 @@ const DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// A PyTorch `N x C x H x W` tensor as `N` volumes `C x H x W`.
 fn volumes(t: &Tensor) -> Vec<Volume> {
     let (h, w) = (t.shape[2], t.shape[3]);
-    (0..t.shape[0]).map(|i| Volume::from_matrix(h, w, t.index(i).rows())).collect()
+    (0..t.shape[0])
+        .map(|i| Volume::from_matrix(h, w, t.index(i).rows()))
+        .collect()
 }
 
 fn matrices(v: &[Volume]) -> Vec<Mat> {
@@ -36,7 +38,10 @@ fn max_pool_agreement() -> Agreement {
     let d_x = pool.backward(&cache, &g);
     let (y_ref, cache_ref) = pool.forward_reference(&x);
     let d_x_ref = pool.backward_reference(&cache_ref, &g);
-    let (y_t, dx_t) = (matrices(&volumes(f.tensor("y"))), matrices(&volumes(f.tensor("grad.x"))));
+    let (y_t, dx_t) = (
+        matrices(&volumes(f.tensor("y"))),
+        matrices(&volumes(f.tensor("grad.x"))),
+    );
     let mut a = Agreement::new(&f);
     a.check_seq("y", &matrices(&y), &y_t);
     a.check_seq("grad.x", &matrices(&d_x), &dx_t);
@@ -57,7 +62,11 @@ fn avg_pool_agreement() -> Agreement {
     let d_x = pool.backward(&cache, &volumes(f.tensor("g")));
     let mut a = Agreement::new(&f);
     a.check_seq("y", &matrices(&y), &matrices(&volumes(f.tensor("y"))));
-    a.check_seq("grad.x", &matrices(&d_x), &matrices(&volumes(f.tensor("grad.x"))));
+    a.check_seq(
+        "grad.x",
+        &matrices(&d_x),
+        &matrices(&volumes(f.tensor("grad.x"))),
+    );
     a
 }
 
@@ -77,7 +86,9 @@ fn images_read_channels_last_fail() {
     let x: Vec<Volume> = (0..t.shape[0])
         .map(|b| {
             let data = &t.data[b * per_image..(b + 1) * per_image];
-            Volume::from_fn(shape, |c, i, j| data[(i * shape.width + j) * shape.depth + c])
+            Volume::from_fn(shape, |c, i, j| {
+                data[(i * shape.width + j) * shape.depth + c]
+            })
         })
         .collect();
     let pool = MaxPool::new(shape, 3, 2).unwrap();

@@ -10,7 +10,9 @@
 
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
 use transformer::attention;
-use transformer::{Activation, FeedForward, LayerNorm, Mask, MultiHeadAttention};
+use transformer::{
+    Activation, FeedForward, LayerNorm, Mask, MultiHeadAttention,
+};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -21,7 +23,10 @@ fn dot_attention_agreement(name: &str, mask: Mask) -> Agreement {
     // the engine, then the slide form (the exercise)
     for (form, (y, cache)) in [
         ("", attention::forward(&q, &k, &v, mask)),
-        (" (reference)", attention::forward_reference(&q, &k, &v, mask)),
+        (
+            " (reference)",
+            attention::forward_reference(&q, &k, &v, mask),
+        ),
     ] {
         let grads = if form.is_empty() {
             attention::backward(&cache, &g)
@@ -53,24 +58,51 @@ fn attention_weights_are_pytorchs_transposed() {
     // the convention changed on purpose: PyTorch's T_q x T_k weights taken
     // as the course's A without the transpose
     let f = Fixture::load(DIR, "dot_attention_causal");
-    let (_, cache) = attention::forward(&f.cols("q"), &f.cols("k"), &f.cols("v"), Mask::Causal);
+    let (_, cache) = attention::forward(
+        &f.cols("q"),
+        &f.cols("k"),
+        &f.cols("v"),
+        Mask::Causal,
+    );
     let mut a = Agreement::new(&f);
     a.check("attn", &cache.a, &f.rows("attn"));
     let e = a.result().unwrap_err();
     assert!(e.contains("  attn: relative error"), "{e}");
     // and without the mask the causal fixture is not matched either
     let mut b = Agreement::new(&f);
-    let (y, _) = attention::forward(&f.cols("q"), &f.cols("k"), &f.cols("v"), Mask::None);
+    let (y, _) = attention::forward(
+        &f.cols("q"),
+        &f.cols("k"),
+        &f.cols("v"),
+        Mask::None,
+    );
     b.check("y", &y, &f.cols("y"));
     assert!(b.result().unwrap_err().contains("  y: relative error"));
 }
 
 fn mha_from(f: &Fixture, heads: usize, transpose: bool) -> MultiHeadAttention {
-    let w = |name: &str| if transpose { f.cols(name) } else { f.rows(name) };
-    MultiHeadAttention { w_q: w("w_q"), w_k: w("w_k"), w_v: w("w_v"), w_o: w("w_o"), heads }
+    let w = |name: &str| {
+        if transpose {
+            f.cols(name)
+        } else {
+            f.rows(name)
+        }
+    };
+    MultiHeadAttention {
+        w_q: w("w_q"),
+        w_k: w("w_k"),
+        w_v: w("w_v"),
+        w_o: w("w_o"),
+        heads,
+    }
 }
 
-fn mha_agreement(name: &str, heads: usize, mask: Mask, transpose: bool) -> Agreement {
+fn mha_agreement(
+    name: &str,
+    heads: usize,
+    mask: Mask,
+    transpose: bool,
+) -> Agreement {
     let f = Fixture::load(DIR, name);
     let mha = mha_from(&f, heads, transpose);
     let is_self = name.contains("self");
@@ -83,7 +115,12 @@ fn mha_agreement(name: &str, heads: usize, mask: Mask, transpose: bool) -> Agree
     let (grads, d_xq, d_xkv) = mha.backward(&cache, &f.cols("g"));
     let mut a = Agreement::new(&f);
     a.check("y", &y, &f.cols("y"));
-    for (p, g) in [("w_q", &grads.w_q), ("w_k", &grads.w_k), ("w_v", &grads.w_v), ("w_o", &grads.w_o)] {
+    for (p, g) in [
+        ("w_q", &grads.w_q),
+        ("w_k", &grads.w_k),
+        ("w_v", &grads.w_v),
+        ("w_o", &grads.w_o),
+    ] {
         a.check(&format!("grad.{p}"), g, &f.rows(&format!("grad.{p}")));
     }
     if is_self {
@@ -110,13 +147,18 @@ fn multi_head_cross_attention_matches_pytorch() {
 fn multi_head_attention_with_transposed_weights_fails() {
     // the convention changed on purpose: W read as PyTorch's x W instead of
     // x Wᵀ (the course's W x)
-    let e = mha_agreement("mha_cross", 3, Mask::None, true).result().unwrap_err();
+    let e = mha_agreement("mha_cross", 3, Mask::None, true)
+        .result()
+        .unwrap_err();
     assert!(e.contains("  y: relative error"), "{e}");
 }
 
 fn layer_norm_agreement() -> Agreement {
     let f = Fixture::load(DIR, "layer_norm");
-    let ln = LayerNorm { gamma: f.rows("gamma"), beta: f.rows("beta") };
+    let ln = LayerNorm {
+        gamma: f.rows("gamma"),
+        beta: f.rows("beta"),
+    };
     let (y, cache) = ln.forward(&f.cols("x"));
     let (grads, d_x) = ln.backward(&cache, &f.cols("g"));
     let (grads_ref, d_x_ref) = ln.backward_reference(&cache, &f.cols("g"));
@@ -125,7 +167,11 @@ fn layer_norm_agreement() -> Agreement {
     a.check("grad.gamma", &grads.gamma, &f.rows("grad.gamma"));
     a.check("grad.beta", &grads.beta, &f.rows("grad.beta"));
     a.check("grad.x", &d_x, &f.cols("grad.x"));
-    a.check("grad.gamma (reference)", &grads_ref.gamma, &f.rows("grad.gamma"));
+    a.check(
+        "grad.gamma (reference)",
+        &grads_ref.gamma,
+        &f.rows("grad.gamma"),
+    );
     a.check("grad.x (reference)", &d_x_ref, &f.cols("grad.x"));
     a
 }
@@ -152,7 +198,12 @@ fn feed_forward_agreement() -> Agreement {
     let (grads, d_x) = ffn.backward(&cache, &f.cols("g"));
     let mut a = Agreement::new(&f);
     a.check("y", &y, &f.cols("y"));
-    for (p, g) in [("w1", &grads.w1), ("b1", &grads.b1), ("w2", &grads.w2), ("b2", &grads.b2)] {
+    for (p, g) in [
+        ("w1", &grads.w1),
+        ("b1", &grads.b1),
+        ("w2", &grads.w2),
+        ("b2", &grads.b2),
+    ] {
         a.check(&format!("grad.{p}"), g, &f.rows(&format!("grad.{p}")));
     }
     a.check("grad.x", &d_x, &f.cols("grad.x"));
@@ -192,4 +243,3 @@ fn agreement_is_recorded() {
     }
     record_agreement(DIR, "transformer", &all);
 }
-

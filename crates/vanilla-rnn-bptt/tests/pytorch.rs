@@ -16,7 +16,11 @@ const DIR: &str = env!("CARGO_MANIFEST_DIR");
 /// nn.RNN's `weight_ih_l0` (`n x D`), `weight_hh_l0` (`n x n`) and two
 /// biases → the course's cell: `U = W_ih`, `W = W_hh`, `b = b_ih + b_hh`.
 fn rnn_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat) -> RnnCell {
-    RnnCell { w: w_hh.clone(), u: w_ih.clone(), b: b_ih + b_hh }
+    RnnCell {
+        w: w_hh.clone(),
+        u: w_ih.clone(),
+        b: b_ih + b_hh,
+    }
 }
 // ANCHOR_END: rnn_from_torch
 
@@ -54,7 +58,11 @@ fn rnn_agreement(cell: &RnnCell, f: &Fixture) -> Agreement {
 
 fn course_weights() -> Agreement {
     let f = Fixture::load(DIR, "rnn");
-    let cell = RnnCell { w: f.rows("w"), u: f.rows("u"), b: f.rows("b") };
+    let cell = RnnCell {
+        w: f.rows("w"),
+        u: f.rows("u"),
+        b: f.rows("b"),
+    };
     rnn_agreement(&cell, &f)
 }
 
@@ -69,7 +77,8 @@ fn rnn_cell_from_pytorch_names_matches() {
     // weight_hh_l0, weight_ih_l0, bias_ih_l0 (bias_hh_l0 = 0)
     let f = Fixture::load(DIR, "rnn");
     let b = f.rows("b");
-    let cell = rnn_from_torch(&f.rows("u"), &f.rows("w"), &(&b * 0.25), &(&b * 0.75));
+    let cell =
+        rnn_from_torch(&f.rows("u"), &f.rows("w"), &(&b * 0.25), &(&b * 0.75));
     rnn_agreement(&cell, &f).assert();
 }
 
@@ -82,7 +91,11 @@ fn swapping_w_and_u_fails_the_comparison() {
     let d = u.ncols();
     let mut w_swapped = w.clone();
     w_swapped.columns_mut(0, d).copy_from(&u);
-    let cell = RnnCell { w: w_swapped, u: w.columns(0, d).into_owned(), b: f.rows("b") };
+    let cell = RnnCell {
+        w: w_swapped,
+        u: w.columns(0, d).into_owned(),
+        b: f.rows("b"),
+    };
     let e = rnn_agreement(&cell, &f).result().unwrap_err();
     assert!(e.contains("  h (worst at index "), "{e}");
     assert!(e.contains("  grad.w: relative error"), "{e}");
