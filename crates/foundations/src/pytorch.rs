@@ -342,7 +342,7 @@ impl Agreement {
         let bad: Vec<String> = self
             .rows
             .iter()
-            .filter(|(_, e, _)| !(*e <= TOLERANCE))
+            .filter(|(_, e, _)| e.is_nan() || *e > TOLERANCE)
             .map(|(q, e, shapes)| match shapes {
                 Some(s) => format!("  {q}: shapes differ ({s})"),
                 None => {
