@@ -384,10 +384,8 @@ pub fn agreement_table(agreements: &[Agreement]) -> String {
     for a in agreements {
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {:.1e} | `{}` |",
-            a.fixture,
-            a.layer,
-            a.rows.len(),
+            "{} {:.1e} | `{}` |",
+            row_prefix(a),
             a.max_error(),
             a.worst()
         );
@@ -395,30 +393,81 @@ pub fn agreement_table(agreements: &[Agreement]) -> String {
     s
 }
 
-/// Writes [`agreement_table`] to
-/// `book/src/figures/pytorch-agreement-<crate>.md` when the environment
-/// variable `PYTORCH_AGREEMENT` is `write` (tests touch no file of the
-/// repository otherwise); returns the path written.
+/// Where a crate's measured agreement is committed:
+/// `book/src/appendix/pytorch-agreement/<crate>.md`, which the appendix
+/// includes (`None` outside the repository).
+pub fn agreement_path(crate_dir: &str, crate_name: &str) -> Option<PathBuf> {
+    Path::new(crate_dir)
+        .ancestors()
+        .find(|p| p.join("book").join("book.toml").exists())
+        .map(|root| {
+            root.join("book/src/appendix/pytorch-agreement")
+                .join(format!("{crate_name}.md"))
+        })
+}
+
+fn row_prefix(a: &Agreement) -> String {
+    format!("| `{}` | {} | {} |", a.fixture, a.layer, a.rows.len())
+}
+
+/// The committed table of measured agreement, kept honest. When the
+/// environment variable `PYTORCH_AGREEMENT` is `write`, writes
+/// [`agreement_table`] to [`agreement_path`] (tests touch no file of the
+/// repository otherwise). Without it, checks that the committed table lists
+/// exactly these comparisons (fixture, what it is compared with, number of
+/// quantities) and that every error it records is within [`TOLERANCE`].
+///
+/// # Panics
+/// When the committed table is missing, stale or records an error over the
+/// tolerance (the message gives the command that rewrites it).
 pub fn record_agreement(
     crate_dir: &str,
     crate_name: &str,
     agreements: &[Agreement],
-) -> Option<PathBuf> {
-    if std::env::var("PYTORCH_AGREEMENT").as_deref() != Ok("write") {
-        return None;
+) {
+    let Some(path) = agreement_path(crate_dir, crate_name) else {
+        return;
+    };
+    let command = format!(
+        "PYTORCH_AGREEMENT=write cargo test -p {crate_name} --test pytorch"
+    );
+    if std::env::var("PYTORCH_AGREEMENT").as_deref() == Ok("write") {
+        let text = format!(
+            "<!-- written by `{command}`; do not edit -->\n{}",
+            agreement_table(agreements)
+        );
+        std::fs::create_dir_all(path.parent().expect("a file in a folder"))
+            .and_then(|()| std::fs::write(&path, text))
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        return;
     }
-    let path = crate::figures::figure_path(
-        crate_dir,
-        &format!("pytorch-agreement-{crate_name}.md"),
-    );
-    let text = format!(
-        "<!-- written by `PYTORCH_AGREEMENT=write cargo test -p {crate_name} \
-         --test pytorch`; do not edit -->\n{}",
-        agreement_table(agreements)
-    );
-    std::fs::write(&path, text)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-    Some(path)
+    let stale = |why: String| -> ! {
+        panic!("{}: {why}; rewrite it with `{command}`", path.display())
+    };
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| stale(format!("cannot read it ({e})")));
+    let rows: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("| `")).collect();
+    if rows.len() != agreements.len() {
+        stale(format!(
+            "{} rows, the tests make {} comparisons",
+            rows.len(),
+            agreements.len()
+        ));
+    }
+    for (row, a) in rows.iter().zip(agreements) {
+        if !row.starts_with(&row_prefix(a)) {
+            stale(format!("row {row:?} is not {:?}", row_prefix(a)));
+        }
+        let err = row
+            .split('|')
+            .nth(4)
+            .map(str::trim)
+            .and_then(|e| e.parse::<f64>().ok());
+        if !err.is_some_and(|e| e <= TOLERANCE) {
+            stale(format!("row {row:?} records an error over {TOLERANCE:e}"));
+        }
+    }
 }
 
 /// A JSON value (the subset the fixtures use is all of JSON).
