@@ -736,4 +736,47 @@ mod tests {
         ok.check_seq("h2", &[w.clone(), w.map(|v| v + 1.0)], &[w.clone(), w]);
         assert!(ok.result().unwrap_err().contains("h2 (worst at index 1)"));
     }
+
+    #[test]
+    fn a_stale_agreement_table_fails_with_the_command_that_rewrites_it() {
+        if std::env::var("PYTORCH_AGREEMENT").as_deref() == Ok("write") {
+            return; // this run rewrites tables instead of checking them
+        }
+        let root = std::env::temp_dir()
+            .join(format!("pytorch-table-{}", std::process::id()));
+        let krate = root.join("crates").join("toy");
+        std::fs::create_dir_all(&krate).unwrap();
+        std::fs::create_dir_all(
+            root.join("book/src/appendix/pytorch-agreement"),
+        )
+        .unwrap();
+        std::fs::write(root.join("book/book.toml"), "").unwrap();
+        let f = Fixture::parse("t", TEXT).unwrap();
+        let mut a = Agreement::new(&f);
+        a.check("w", &f.rows("w"), &f.rows("w"));
+        let table = root.join("book/src/appendix/pytorch-agreement/toy.md");
+        let dir = krate.to_str().unwrap().to_string();
+        let check = |text: String| {
+            std::fs::write(&table, text).unwrap();
+            let (dir, a) = (dir.clone(), a.clone());
+            std::panic::catch_unwind(move || {
+                record_agreement(&dir, "toy", &[a])
+            })
+        };
+        assert!(check(agreement_table(std::slice::from_ref(&a))).is_ok());
+        let stale =
+            agreement_table(std::slice::from_ref(&a)).replace("| 1 |", "| 2 |");
+        let e = check(stale).unwrap_err();
+        let msg = e.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains(
+                "rewrite it with `PYTORCH_AGREEMENT=write cargo test -p toy"
+            ),
+            "{msg}"
+        );
+        let over = agreement_table(std::slice::from_ref(&a))
+            .replace("0.0e0", "2.0e-12");
+        assert!(check(over).is_err());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
