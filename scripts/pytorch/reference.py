@@ -468,6 +468,22 @@ def pooling(args, gen):
         f.write()
 
 
+def max_pool_ties(args, gen):
+    """Small integers: many ties. Both PyTorch and the course route a
+    window's gradient to its first maximum in reading order."""
+    x = torch.randint(0, 3, (B, 2, 7, 7), generator=gen.g).to(torch.float64).requires_grad_()
+    y = torch.nn.MaxPool2d(3, 2)(x)
+    g = gen.randn(*y.shape)
+    sum_weighted([(y, g)]).backward()
+    f = Writer(args, "pooling", "max_pool_ties", "torch.nn.MaxPool2d(3, 2)",
+               "inputs in {0, 1, 2}: ties in every window; the gradient goes to the first "
+               "maximum in reading order; L = <y, g>")
+    for key, v in {"x": x, "g": g, "y": y}.items():
+        f.put(key, v)
+    f.grads({"x": x})
+    f.write()
+
+
 FIXTURES = {
     "rnn": rnn,
     "lstm": lstm,
@@ -484,6 +500,7 @@ FIXTURES = {
     "affine": affine,
     "conv": conv,
     "pooling": pooling,
+    "max_pool_ties": max_pool_ties,
 }
 
 

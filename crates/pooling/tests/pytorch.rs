@@ -30,8 +30,8 @@ fn input_shape(f: &Fixture) -> Shape {
     Shape::new(x.shape[1], x.shape[2], x.shape[3])
 }
 
-fn max_pool_agreement() -> Agreement {
-    let f = Fixture::load(DIR, "max_pool");
+fn max_pool_agreement(name: &str) -> Agreement {
+    let f = Fixture::load(DIR, name);
     let pool = MaxPool::new(input_shape(&f), 3, 2).unwrap();
     let (x, g) = (volumes(f.tensor("x")), volumes(f.tensor("g")));
     let (y, cache) = pool.forward(&x);
@@ -52,7 +52,14 @@ fn max_pool_agreement() -> Agreement {
 
 #[test]
 fn max_pool_matches_nn_max_pool2d() {
-    max_pool_agreement().assert();
+    max_pool_agreement("max_pool").assert();
+}
+
+#[test]
+fn max_pool_breaks_ties_as_nn_max_pool2d_does() {
+    // inputs in {0, 1, 2}: a window's gradient goes to its first maximum in
+    // reading order, in both
+    max_pool_agreement("max_pool_ties").assert();
 }
 
 fn avg_pool_agreement() -> Agreement {
@@ -101,7 +108,11 @@ fn images_read_channels_last_fail() {
 
 #[test]
 fn agreement_is_recorded() {
-    let all = [max_pool_agreement(), avg_pool_agreement()];
+    let all = [
+        max_pool_agreement("max_pool"),
+        max_pool_agreement("max_pool_ties"),
+        avg_pool_agreement(),
+    ];
     for a in &all {
         a.assert();
     }
