@@ -22,6 +22,7 @@ pub mod init;
 pub mod ops;
 pub mod optim;
 pub mod params;
+pub mod pytorch;
 pub mod shape;
 pub mod softmax;
 pub mod testing;
