@@ -257,24 +257,30 @@ mod decoder_step {
             &y,
             &hs,
         );
-        let want = &cache.steps[0].logits;
-        assert_eq!(step.logits.shape(), want.shape(), "logits are V x 1");
-        assert!(
-            (&step.logits - want).amax() < 1e-12,
-            "logits {:?} differ from W_o [a_t; s_t] + b_o = {:?}",
-            step.logits.as_slice(),
-            want.as_slice()
-        );
+        // α first, then a_t, s_t and the logits: the message names the
+        // first wrong quantity (attending with s_{t−1} instead of s_t makes
+        // α wrong, and everything after it).
         let p = &cache.steps[0].attend.as_ref().unwrap().p;
+        assert_eq!(step.alpha.shape(), p.shape(), "α is N x 1");
         assert!(
             (&step.alpha - p).amax() < 1e-12,
-            "α differs from softmax(s_tᵀ h_i)"
+            "α {:?} differs from softmax(s_tᵀ h_i) = {:?}, with s_t the new \
+             state (after the cell step) and h_i the encoder states",
+            step.alpha.as_slice(),
+            p.as_slice()
         );
-        assert!((step.alpha.sum() - 1.0).abs() < 1e-12);
+        assert!(
+            (step.alpha.sum() - 1.0).abs() < 1e-12,
+            "α sums to {}, not 1",
+            step.alpha.sum()
+        );
         let a = &cache.steps[0].cat.rows(0, model.hidden_size()).into_owned();
+        assert_eq!(step.context.shape(), a.shape(), "a_t is n x 1");
         assert!(
             (&step.context - a).amax() < 1e-12,
-            "a_t differs from Σ α_i h_i"
+            "a_t {:?} differs from Σ_i α_i h_i = {:?}",
+            step.context.as_slice(),
+            a.as_slice()
         );
         let s_t = C::hidden(&step.state);
         let s_want = cache.steps[0]
@@ -282,7 +288,16 @@ mod decoder_step {
             .rows(model.hidden_size(), model.hidden_size());
         assert!(
             (s_t - s_want).amax() < 1e-12,
-            "the state is one decoder cell step"
+            "the state's s_t differs from one decoder cell step \
+             f(s_{{t−1}}, y_{{t−1}})"
+        );
+        let want = &cache.steps[0].logits;
+        assert_eq!(step.logits.shape(), want.shape(), "logits are V x 1");
+        assert!(
+            (&step.logits - want).amax() < 1e-12,
+            "logits {:?} differ from W_o [a_t; s_t] + b_o = {:?}",
+            step.logits.as_slice(),
+            want.as_slice()
         );
     }
 
