@@ -1,5 +1,6 @@
 //! Graded tests of the pooling topic: one module per exercise
-//! (`cargo test -p pooling max_pool_backward::` runs one exercise).
+//! (`cargo test -p pooling --test graded max_pool_backward::` runs one
+//! exercise).
 
 use fc_and_conv::{Shape, Volume};
 use foundations::{Named, Rng, assert_gradients};
