@@ -1,4 +1,5 @@
-//! Graded tests: one module per exercise of `exercises/attention.toml`.
+//! Graded tests: one module per exercise of `exercises/attention.toml`
+//! (`cargo test -p attention --test graded beam_search::` runs one).
 
 use foundations::{Mat, rng};
 
@@ -56,7 +57,11 @@ mod dot_attention_forward {
             "p[0] = {} expected {p0}: scale by 1/√d",
             c.p[0]
         );
-        assert!((z[0] - p0).abs() < 1e-12);
+        assert!(
+            (z[0] - p0).abs() < 1e-12,
+            "z = {} but Σ p_i v_i = p[0] = {p0}",
+            z[0]
+        );
         assert!(
             (c.scale - 0.5).abs() < 1e-15,
             "cache.scale should be 1/√d = 0.5"
@@ -72,7 +77,11 @@ mod dot_attention_forward {
             z[0].is_finite() && (c.p.sum() - 1.0).abs() < 1e-12,
             "subtract max(s) before exp"
         );
-        assert!((z[0] - 1.0).abs() < 1e-12);
+        assert!(
+            (z[0] - 1.0).abs() < 1e-12,
+            "z = {} but all the weight is on the key with score 1e4: 1",
+            z[0]
+        );
     }
 
     proptest! {
@@ -102,7 +111,12 @@ mod dot_attention_forward {
             let keys = Mat::from_fn(d, n, |r, _| k1[r]);
             let vals = rand_mat(dv, n, seed + 2);
             let (z, _) = attention_forward_reference(&q, &keys, &vals, Scoring::Dot);
-            prop_assert!((z - vals.column_mean()).amax() < 1e-12);
+            prop_assert!(
+                (&z - vals.column_mean()).amax() < 1e-12,
+                "z = {} but equal scores give the mean of the values, {}",
+                z,
+                vals.column_mean()
+            );
         }
     }
 }
@@ -156,7 +170,10 @@ mod softmax_jacobian {
     fn rows_sum_to_zero_because_p_sums_to_one() {
         let p = Mat::from_column_slice(2, 1, &[0.9, 0.1]);
         let j = softmax_jacobian(&p);
-        assert!(j.row_sum().amax() < 1e-15 && j[(0, 0)] > 0.0);
+        assert!(
+            j.row_sum().amax() < 1e-15 && j[(0, 0)] > 0.0,
+            "J = {j}: every row must sum to 0 and the diagonal be p_i (1 − p_i) > 0"
+        );
     }
 }
 
@@ -331,8 +348,11 @@ mod beam_search {
 
     /// Tokens 0 = "a", 1 = "b", 2 = <END>. Greedy takes "a" (0.6), then
     /// ends with 0.34 (P = 0.204); "b" (0.4) ends with 0.9 (P = 0.36).
-    #[derive(Debug)]
-    struct Table;
+    /// Counts the decoder's calls.
+    #[derive(Debug, Default)]
+    struct Table {
+        calls: std::cell::Cell<usize>,
+    }
 
     impl Decoder for Table {
         type State = Vec<usize>;
@@ -350,6 +370,7 @@ mod beam_search {
             prefix: &Vec<usize>,
             token: usize,
         ) -> (Vec<usize>, Vec<f64>) {
+            self.calls.set(self.calls.get() + 1);
             let mut next = prefix.clone();
             if token != 9 {
                 next.push(token);
@@ -366,9 +387,12 @@ mod beam_search {
 
     #[test]
     fn finds_a_more_probable_sequence_than_greedy() {
-        let g = greedy(&Table, 5);
-        assert_eq!(g.tokens, [0, 2]);
-        let b = beam_search(&Table, 2, 5, 0.0);
+        let g = greedy(&Table::default(), 5);
+        assert_eq!(g.tokens, [0, 2], "greedy takes \"a\" then <END>");
+        let table = Table::default();
+        let b = beam_search(&table, 2, 5, 0.0);
+        // step 1: a, b (1 call); step 2: b <END>, a <END> finish (2 calls)
+        assert_calls("width 2", table.calls.get(), 3);
         assert_eq!(b[0].tokens, [1, 2], "the best of width 2 is \"b <END>\"");
         let want = (0.4f64 * 0.9).ln();
         assert!(
@@ -376,13 +400,21 @@ mod beam_search {
             "log P = {} expected {want}",
             b[0].log_prob
         );
-        assert!(b[0].log_prob > g.log_prob);
+        assert!(
+            b[0].log_prob > g.log_prob,
+            "beam log P {} should beat greedy's {}",
+            b[0].log_prob,
+            g.log_prob
+        );
     }
 
     #[test]
     fn returns_k_hypotheses_best_first() {
-        let b = beam_search(&Table, 3, 5, 0.0);
-        assert_eq!(b.len(), 3);
+        let table = Table::default();
+        let b = beam_search(&table, 3, 5, 0.0);
+        // step 1: a, b and <END> (1 call); step 2: b <END>, a <END> (2 calls)
+        assert_calls("width 3", table.calls.get(), 3);
+        assert_eq!(b.len(), 3, "width 3 returns 3 hypotheses");
         assert!(
             b.windows(2).all(|w| w[0].score >= w[1].score),
             "sorted by score, best first"
@@ -414,10 +446,10 @@ mod beam_search {
 
     #[test]
     fn stops_at_max_len_with_unfinished_hypotheses() {
-        let b = beam_search(&Table, 2, 1, 0.0);
-        assert_eq!(b.len(), 2);
-        assert_eq!(b[0].tokens, [0]);
-        assert_eq!(b[1].tokens, [1]);
+        let b = beam_search(&Table::default(), 2, 1, 0.0);
+        assert_eq!(b.len(), 2, "width 2 returns 2 hypotheses");
+        assert_eq!(b[0].tokens, [0], "max_len 1: \"a\" comes back unfinished");
+        assert_eq!(b[1].tokens, [1], "max_len 1: \"b\" comes back unfinished");
     }
 
     proptest! {
@@ -432,8 +464,13 @@ mod beam_search {
             let tr = Translator::new(&m, &[3, 4, 5, (seed % 3) as usize + 3]);
             let g = greedy(&tr, 8);
             let b = beam_search(&tr, 1, 8, 0.0);
-            prop_assert_eq!(&b[0].tokens, &g.tokens);
-            prop_assert!((b[0].log_prob - g.log_prob).abs() < 1e-12);
+            prop_assert_eq!(&b[0].tokens, &g.tokens, "width 1 must pick greedy's tokens");
+            prop_assert!(
+                (b[0].log_prob - g.log_prob).abs() < 1e-12,
+                "width 1: log P {} but greedy's is {}",
+                b[0].log_prob,
+                g.log_prob
+            );
         }
     }
 
@@ -492,6 +529,19 @@ mod beam_search {
         }
     }
 
+    /// The decoder was called at most `need` times.
+    #[track_caller]
+    fn assert_calls(setting: &str, calls: usize, need: usize) {
+        assert!(
+            calls <= need,
+            "{setting}: the decoder was called {calls} times, but the beam \
+             needs {need}: one call per live hypothesis per step. Rank the \
+             extensions of all the live hypotheses together (not k per \
+             hypothesis), and count the finished hypotheses among the k: a \
+             finished one keeps its place, so one fewer stays live."
+        );
+    }
+
     /// "b a <END>" for `[1, 0, 3]`.
     fn words(tokens: &[usize]) -> String {
         let w: Vec<&str> = tokens
@@ -520,15 +570,7 @@ mod beam_search {
             .iter()
             .map(|h| format!("{} (score {:.4})", words(&h.tokens), h.score))
             .collect();
-        assert!(
-            tree.calls.get() <= calls,
-            "{setting}: the decoder was called {} times, but the beam needs \
-             {calls}: one call per live hypothesis per step. Prune across \
-             all the beam's extensions (not k per hypothesis), and count a \
-             finished hypothesis in the k: it leaves the beam and frees its \
-             place, so fewer hypotheses stay live. Returned: {listed:?}",
-            tree.calls.get()
-        );
+        assert_calls(&setting, tree.calls.get(), calls);
         let expected: Vec<String> = want
             .iter()
             .map(|(w, p)| {
@@ -615,8 +657,8 @@ mod beam_search {
 
     #[test]
     fn stops_when_k_are_finished_and_returns_live_ones_unfinished_at_max_len() {
-        // Width 3 stops after step 3 (5 calls) although max_len is 50.
-        expect_beam(3, 1.0, 50, &[B_A_END, A_END, C_END], 5);
+        // Width 3 stops after step 3 (5 calls) although max_len is 8.
+        expect_beam(3, 1.0, 8, &[B_A_END, A_END, C_END], 5);
         // max_len 2: b a is still live and comes back without <END>,
         // ranked among the finished ones by its own score ln .175 / 2.
         expect_beam(4, 1.0, 2, &[A_END, ("b a", 0.35 * 0.50), C_END, END], 4);
