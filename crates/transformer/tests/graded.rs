@@ -1,4 +1,5 @@
-//! Graded tests: one module per exercise of `exercises/transformer.toml`.
+//! Graded tests: one module per exercise of `exercises/transformer.toml`
+//! (`cargo test -p transformer --test graded causal_mask::` runs one).
 
 mod common;
 
@@ -21,7 +22,7 @@ mod causal_mask {
     #[test]
     fn future_entries_are_minus_infinity_and_the_rest_zero() {
         let m = attention::causal_mask(4);
-        assert_eq!(m.shape(), (4, 4));
+        assert_eq!(m.shape(), (4, 4), "the mask is T x T");
         for j in 0..4 {
             for i in 0..4 {
                 // column i is query i, row j is key j
@@ -268,7 +269,7 @@ mod positional_encoding {
     #[test]
     fn first_two_rows_are_sin_t_and_cos_t() {
         let p = sinusoidal(6, 10);
-        assert_eq!(p.shape(), (6, 10));
+        assert_eq!(p.shape(), (6, 10), "P is d x T_max");
         for t in 0..10 {
             let tf = t as f64;
             assert!(
