@@ -427,7 +427,9 @@ mod beam_search {
 
     #[test]
     fn length_normalisation_divides_by_length_to_the_alpha() {
-        let b = beam_search(&Tree::default(), 3, 5, 1.0);
+        let tree = Tree::default();
+        let b = beam_search(&tree, 3, 5, 1.0);
+        assert_calls("width 3, α = 1", tree.calls.get(), 5);
         for h in &b {
             let want = h.log_prob / h.tokens.len() as f64;
             assert!(
