@@ -1,5 +1,7 @@
 #!/bin/sh
-# Hand-made wrong solutions for the recurrent cells. cargo-mutants rewrites
+# Hand-made wrong solutions for the recurrent cells (and, since issue 17, the
+# wrong solutions that used to earn points in attention and the transformer:
+# see the sections at the end). cargo-mutants rewrites
 # operators (`+`, `*`, `+=`, comparisons) but not method calls, and the
 # LSTM/GRU/RNN reference code is mostly method calls (`component_mul`,
 # `zip_map`, `tr_mul`, `rows`), so the mistakes students really make there
@@ -30,7 +32,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 # topic, id, file, BEGIN line, END line, function, kind (one region a line),
 # listed in the working tree before CARGO_TARGET_DIR points into the copy
-regions=$(cd "$root" && cargo course exercises lstm-gru vanilla-rnn-bptt)
+regions=$(cd "$root" && cargo course exercises lstm-gru vanilla-rnn-bptt \
+    attention transformer)
 scratch=${1:-$root/target/mutants/hand-ws}
 mkdir -p "$scratch"
 scratch=$(cd "$scratch" && pwd)
@@ -135,6 +138,9 @@ mutant lstm-through-time \
 mutant gru-step-forward \
     "roles of z swapped: h = (1 − z) ⊙ h̃ + z ⊙ h_prev" \
     's/(let h = [^;]*);/$1 + z.map(|z| 1.0 - 2.0 * z).component_mul(&(&h_tilde - h_prev));/'
+mutant gru-step-forward \
+    "reset gate after the recurrent product (PyTorch): r ⊙ (W_hh h_prev)" \
+    's/let h_tilde = [^;]*;/let h_tilde = tanh(&add_bias(&self.w_xh * x + r.component_mul(&(&self.w_hh * h_prev)), &self.b_h));/'
 mutant gru-step-backward "sign flip in ∂z" \
     's/let d_z = ([^;]*);/let d_z = -($1);/'
 mutant gru-step-backward \
@@ -149,6 +155,11 @@ mutant gru-step-backward \
 mutant gru-step-backward \
     "∂W_hh uses h_prev instead of r ⊙ h_prev" \
     's/w_hh: [^,]*,/w_hh: &d_ah * h_prev.transpose(),/'
+
+# ---- lstm-gru: stacks (stack.rs) -------------------------------------------
+mutant stacked-backward \
+    "the d_x of layer ℓ + 1 never handed down to layer ℓ" \
+    's/(\n\s*)(let \(g, d_prev, d_x\) =)/$1let d = d_state[l].clone();$1$2/'
 
 # ---- vanilla-rnn-bptt (rnn.rs) ----------------------------------------------
 mutant rnn-step-backward "tanh' factor forgotten" \
@@ -168,6 +179,27 @@ mutant rnn-bptt \
 mutant rnn-truncated-bptt \
     "state not carried between chunks (each starts from h0)" \
     's/(\n\s*)h = [^;]*;/$1h = h0.clone();/'
+
+# ---- attention (decode.rs, decoder_step.rs) ---------------------------------
+mutant beam-search \
+    "k best extensions of each hypothesis kept, no pruning across the beam" \
+    's/(for \(tok, l\) in log_p[^{]*\{)/$1\nif log_p.iter().filter(|m| **m > *l).count() >= k { continue; }/;
+     s/if next_live\.len\(\)[^{]*\{/if false {/'
+mutant beam-search \
+    "finished hypotheses do not shrink the beam (k live ones kept)" \
+    's/if next_live\.len\(\)[^{]*\{/if next_live.len() >= k {/'
+mutant beam-search \
+    "final list ranked by log P, not by the length-normalised score" \
+    's/finished\.sort_by\([^;]*;/finished.sort_by(|a, b| b.log_prob.total_cmp(&a.log_prob));/'
+mutant decoder-step \
+    "attends with the previous state s_{t−1} instead of s_t" \
+    's/(attention_forward_reference\()&s,/${1}C::hidden(prev),/'
+
+# ---- transformer (decoder_layer.rs, positional.rs) ---------------------------
+mutant decoder-backward "∂L/∂M returned as zero" \
+    's/\(grads, d_x, d_mem\)\z/(grads, d_x, d_mem * 0.0)/'
+mutant positional-encoding "sin and cos swapped" \
+    's/angle\.sin\(\)/SIN/; s/angle\.cos\(\)/angle.sin()/; s/SIN/angle.cos()/'
 
 if [ -n "${DRY:-}" ]; then
     echo "hand-made mutants: $applied apply, $notapplied not applied"

@@ -111,3 +111,54 @@ fn the_hand_mutants_name_listed_regions() {
         .collect();
     assert!(unknown.is_empty(), "not exercise regions: {unknown:?}");
 }
+
+/// The doc comment of every exercise function names the book section its
+/// `todo!()` names (the manifest's `section`), as `` Book: `page#anchor`. ``:
+/// one place to read, whichever the student opens first.
+#[test]
+fn exercise_docs_name_the_book_section_of_their_todo() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    let mut problems = Vec::new();
+    for m in &manifests {
+        let files = exercise::crate_regions(&root, &m.topic).expect("read");
+        for (rel, regions) in files {
+            let Ok(regions) = regions else { continue };
+            let text = std::fs::read_to_string(root.join(&rel)).expect("read");
+            let lines: Vec<&str> = text.lines().collect();
+            for r in regions {
+                let Some(e) = m.exercise(&r.id) else { continue };
+                let sig = format!("fn {}", r.function);
+                let Some(at) =
+                    (0..r.begin).rev().find(|&n| lines[n].contains(&sig))
+                else {
+                    problems.push(format!("{rel}: no `{sig}` above {}", r.id));
+                    continue;
+                };
+                let mut n = at;
+                while n > 0 && {
+                    let t = lines[n - 1].trim_start();
+                    t.starts_with("#[") || t.starts_with("// ANCHOR")
+                } {
+                    n -= 1;
+                }
+                let mut doc = Vec::new();
+                while n > 0 && lines[n - 1].trim_start().starts_with("///") {
+                    n -= 1;
+                    doc.push(lines[n].trim_start());
+                }
+                let want = format!("/// Book: `{}`.", e.section);
+                if !doc.contains(&want.as_str()) {
+                    problems.push(format!(
+                        "{rel}:{}: the doc of `{}` (exercise {}) lacks the \
+                         line `{want}`",
+                        at + 1,
+                        r.function,
+                        r.id
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

@@ -68,7 +68,9 @@ pub fn check_inputs(func: &str, q: &Mat, keys: &Mat, values: &Mat) {
 
 /// Attention of one query: `s_i = c · qᵀ k_i` (`c` from `scoring`),
 /// `p = softmax(s)`, `z = Σ_i p_i v_i`; returns `z` (`d_v x 1`) and the
-/// cache. Book: *Attention → Attention as search*.
+/// cache.
+///
+/// Book: `attention/attention.md#the-forward-pass`.
 ///
 /// # Panics
 /// When the shapes do not fit ([`check_inputs`]): keys and values of
@@ -119,7 +121,9 @@ pub fn attention_forward_reference(
 
 /// The Jacobian of the softmax at its output `p` (`N x 1`):
 /// `∂p_i/∂s_j = p_i (δ_ij − p_j)`, i.e. `J = diag(p) − p pᵀ` (`N x N`,
-/// symmetric). Book: *Attention → The backward pass*.
+/// symmetric).
+///
+/// Book: `attention/attention.md#the-softmax-jacobian`.
 ///
 /// # Panics
 /// When `p` is not a column.
@@ -142,7 +146,7 @@ pub fn softmax_jacobian(p: &Mat) -> Mat {
 
 /// The gradients of attention from `d_z = ∂L/∂z` (`d_v x 1`): returns
 /// `(∂L/∂q, ∂L/∂keys, ∂L/∂values)` in the shapes of `q`, `keys`, `values`.
-/// Book: *Attention → The backward pass*.
+/// Book: `attention/attention.md#the-backward-pass`.
 ///
 /// # Panics
 /// When `d_z` is not `d_v x 1`.

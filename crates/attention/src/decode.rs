@@ -9,7 +9,7 @@
 //!   of this penalty).
 //!
 //! Every strategy works on any [`Decoder`], so the tests can build a model
-//! whose probabilities are known. Book: *Attention → Decoding*.
+//! whose probabilities are known. Book: `attention/decoding.md`.
 
 use foundations::Rng;
 use rand::Rng as _;
@@ -143,12 +143,19 @@ pub fn sample<D: Decoder>(
 /// Beam search of width `k`: returns up to `k` hypotheses, best
 /// (highest [`length_normalised`] score with exponent `alpha`) first.
 ///
-/// At every step each live hypothesis is extended by every token; of all
-/// extensions the `k` with the highest total log-probability survive (ties
-/// go to the lower token id, so `k = 1` is exactly [`greedy`]). An extension
-/// ending in `<END>` is finished and leaves the beam. The search stops when
-/// `k` hypotheses are finished, no live one is left, or after `max_len`
-/// tokens (live ones are then returned unfinished).
+/// At every step each live hypothesis is extended by every token (one
+/// call of `model.step` per live hypothesis); all the extensions together
+/// are ranked by total log-probability and taken best first until the live
+/// and the finished hypotheses number `k`. An extension ending in `<END>`
+/// is finished: it leaves the beam but keeps its place among the `k`. Ties
+/// go to the extension of the better-ranked hypothesis, then to the lower
+/// token id (so `k = 1` is exactly [`greedy`]); in the final list, equal
+/// scores keep the order in which the hypotheses were finished. The search
+/// stops when no live hypothesis is left (`k` are finished) or after
+/// `max_len` steps; the live ones are then returned unfinished, scored like
+/// the others.
+///
+/// Book: `attention/decoding.md#beam-search`.
 ///
 /// # Panics
 /// When `k` is zero.

@@ -33,6 +33,8 @@ pub struct DecoderStep<S> {
 /// encoder states as columns (`n x N`), `w_o` (`V x 2n`) and `b_o`
 /// (`V x 1`) the output projection.
 ///
+/// Book: `attention/seq2seq.md#one-decoder-step`.
+///
 /// # Panics
 /// When a shape does not fit.
 pub fn decoder_step_reference<C: RecurrentCell>(

@@ -51,7 +51,8 @@ enum Command {
     Progress(progress::Args),
     /// An exercise's hint, book section and test command.
     Hint(hint::Args),
-    /// Put an exercise's stub back (your code is saved under target/).
+    /// Put an exercise's stub back (your code is saved in the target
+    /// directory's course-reset/: target/, or $CARGO_TARGET_DIR if set).
     Reset(reset::Args),
     /// CI: every topic's graded tests fail on its stubs and pass on its
     /// solution alone; manifests, markers and tests agree.

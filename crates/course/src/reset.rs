@@ -1,6 +1,8 @@
 //! `cargo course reset ID`: puts an exercise's stub back (in the student
-//! version), keeping a copy of the code it removes under
-//! `target/course-reset/`.
+//! version), keeping a copy of the code it removes as
+//! `course-reset/<id>-<seconds>.rs` in the target directory
+//! ([`crate::grade::target_dir`]: `$CARGO_TARGET_DIR` when set, else
+//! `target/`).
 
 use crate::{exercise, hint, manifest, student, workspace};
 use std::path::{Path, PathBuf};

@@ -145,6 +145,8 @@ impl Affine {
     /// The reference forward, the slide's sum for every output and example:
     /// `y[i, n] = b[i] + Σ_j W[i, j] · x[j, n]`.
     ///
+    /// Book: `fc-and-conv/affine.md#forward`.
+    ///
     /// # Panics
     /// When `x` is not `n_in x B`.
     pub fn forward_reference(
@@ -173,6 +175,8 @@ impl Affine {
     /// The reference backward, entry by entry:
     /// `dW[i,j] = Σ_n dy[i,n] x[j,n]`, `db[i] = Σ_n dy[i,n]`,
     /// `dx[j,n] = Σ_i W[i,j] dy[i,n]`.
+    ///
+    /// Book: `fc-and-conv/affine.md#backward`.
     ///
     /// # Panics
     /// When `d_y` is not `n_out x B`.

@@ -292,6 +292,8 @@ impl Conv {
     /// filter with the chunk of the input under it, plus its bias —
     /// explicit loops, as the slide says.
     ///
+    /// Book: `fc-and-conv/conv.md#dot-products-over-windows`.
+    ///
     /// # Panics
     /// When an image is not of [`Conv::input_shape`].
     pub fn forward_reference(&self, x: &[Volume]) -> (Vec<Volume>, ConvCache) {
@@ -337,6 +339,8 @@ impl Conv {
     /// `y[k,i',j']` received `w_k[d,u,v] · x[d,i,j]` for every offset, so it
     /// sends `dy · x[d,i,j]` to `dw_k[d,u,v]`, `dy · w_k[d,u,v]` to
     /// `dx[d,i,j]`, and `dy` to `db_k`.
+    ///
+    /// Book: `fc-and-conv/conv.md#backward`.
     ///
     /// # Panics
     /// When `d_out` does not hold one `K x H' x W'` volume per image.

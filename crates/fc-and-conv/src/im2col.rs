@@ -65,6 +65,8 @@ pub fn im2col(x: &[Volume], rows: &Axis, cols: &Axis) -> DMatrix<f64> {
 /// (0 in the padding): an optional challenge. The engine's batched
 /// [`im2col`] is tested equal to it.
 ///
+/// Book: `fc-and-conv/im2col.md#the-product`.
+///
 /// # Panics
 /// When `image` is not `depth x rows.n x cols.n`.
 pub fn im2col_reference(

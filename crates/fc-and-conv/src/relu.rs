@@ -55,6 +55,8 @@ impl Relu {
     /// The reference backward, one entry at a time: the gradient passes
     /// where the input was positive and stops elsewhere.
     ///
+    /// Book: `fc-and-conv/affine.md#relu`.
+    ///
     /// # Panics
     /// When `d_y` is not the shape of the cached `x`.
     pub fn backward_reference(

@@ -47,6 +47,8 @@ pub struct LayerSummary {
 /// (`(N − F + 2P)` divisible by `S`). The engine's [`Axis::new`] also
 /// checks that it tiles; it is tested equal to this formula.
 ///
+/// Book: `fc-and-conv/geometry.md#output-size-padding-and-stride`.
+///
 /// # Panics
 /// May panic (subtraction overflow) when `F > N + 2P` or `S = 0`.
 // ANCHOR: output_size
@@ -61,6 +63,8 @@ pub fn output_size(n: usize, f: usize, s: usize, p: usize) -> usize {
 /// an `input` volume: a convolution has `K·(F·F·depth + 1)` parameters
 /// (each filter spans the full depth, plus one bias), a fully connected
 /// layer `units·(depth·H·W + 1)`.
+///
+/// Book: `fc-and-conv/geometry.md#counting-parameters`.
 ///
 /// # Errors
 /// [`Error::Config`] from [`Axis::new`] when a convolution's geometry does

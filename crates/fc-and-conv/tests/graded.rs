@@ -480,7 +480,11 @@ mod param_count {
         let fc = [LayerSpec::FullyConnected { units: 100 }];
         let layers = summarize(Shape::new(3, 200, 300), &fc).unwrap();
         assert_eq!(layers[0].params, 100 * (3 * 200 * 300 + 1));
-        assert!(total_params(&layers) > 18_000_000);
+        assert!(
+            total_params(&layers) > 18_000_000,
+            "{} parameters, expected over 18 million",
+            total_params(&layers)
+        );
         assert_eq!(layers[0].output, Shape::new(100, 1, 1));
     }
 

@@ -90,7 +90,7 @@ impl Gru {
 
     /// One step of the slide's GRU. `h_prev` is `n x B`, `x` is `D x B`.
     ///
-    /// Book: *LSTM and GRU → The GRU*.
+    /// Book: `lstm-gru/gru.md#the-gru`.
     ///
     /// # Panics
     /// When a shape does not fit: `Gru::step_forward_reference: x is 5x1,
@@ -132,7 +132,7 @@ impl Gru {
     /// One step back: from `∂L/∂h_t` (`n x B`) to the parameter gradients,
     /// `∂L/∂h_{t−1}` and `∂L/∂x_t`.
     ///
-    /// Book: *LSTM and GRU → The GRU*.
+    /// Book: `lstm-gru/gru.md#backward`.
     ///
     /// # Panics
     /// When `d_h` is not `n x B`.

@@ -126,7 +126,7 @@ impl Lstm {
     /// `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ tanh(c_t)`.
     /// `prev.h` and `prev.c` are `n x B`; `x` is `D x B`.
     ///
-    /// Book: *LSTM and GRU → The LSTM cell*.
+    /// Book: `lstm-gru/lstm.md#the-lstm-cell`.
     ///
     /// # Panics
     /// When a shape does not fit: `Lstm::step_forward_reference: x is 5x1,
@@ -173,7 +173,7 @@ impl Lstm {
     /// `W` and `b`, of the previous state `(∂L/∂h_{t−1}, ∂L/∂c_{t−1})`, and
     /// of `x_t`.
     ///
-    /// Book: *LSTM and GRU → Backward through one step*.
+    /// Book: `lstm-gru/lstm.md#backward-through-one-step`.
     ///
     /// # Panics
     /// When `d_next.d_h` or `d_next.d_c` is not `n x B`.
@@ -279,7 +279,7 @@ impl Lstm {
     /// every `∂L/∂x_t`. Its engine twin is
     /// `vanilla_rnn_bptt::sequence_backward`.
     ///
-    /// Book: *LSTM and GRU → Through time*.
+    /// Book: `lstm-gru/lstm.md#through-time`.
     ///
     /// # Panics
     /// When `d_hs` does not have one entry per step, or a shape does not fit.

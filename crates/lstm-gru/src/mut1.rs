@@ -72,6 +72,8 @@ impl Mut1 {
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and
     /// `∂L/∂x`.
     ///
+    /// Book: `lstm-gru/gru.md#other-variants`.
+    ///
     /// # Panics
     /// When `d_next` is not `n x B`.
     pub fn step_backward(

@@ -163,7 +163,7 @@ impl<C: RecurrentCell> RecurrentCell for Stack<C> {
     /// below. Returns the gradients of every layer's parameters, of every
     /// layer's previous state, and of `x`. The exercise `stacked-backward`.
     ///
-    /// Book: *LSTM and GRU → Stacks*.
+    /// Book: `lstm-gru/stacks.md#backward`.
     ///
     /// # Panics
     /// When `d_state` does not hold one gradient per layer.

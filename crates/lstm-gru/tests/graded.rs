@@ -1,5 +1,6 @@
 //! Graded tests of the lstm-gru exercises: one module per exercise, so
-//! `cargo test -p lstm-gru lstm_step_backward::` runs one exercise.
+//! `cargo test -p lstm-gru --test graded lstm_step_backward::` runs one
+//! exercise.
 //!
 //! Every gradient is compared with central differences by
 //! `foundations::assert_gradients`, which names the gradient, the worst
@@ -270,6 +271,7 @@ mod lstm_through_time {
 
 mod gru_step_forward {
     use super::*;
+    use lstm_gru::Gru;
 
     #[test]
     fn h_follows_the_slide_equations_with_z_on_the_candidate() {
@@ -323,6 +325,79 @@ mod gru_step_forward {
             &h1,
             &h2,
         );
+        // r = 0 on units 0 and 2 only: their past is hidden from every
+        // unit's candidate, because r multiplies h_prev before W_hh.
+        g.b_r.copy_from_slice(&[-1e4, 1e4, -1e4]);
+        let hp = rand_mat(n, 1, 1.0, 12);
+        let mut hp2 = hp.clone();
+        hp2[0] += 0.7;
+        hp2[2] -= 0.9;
+        let (h1, _) = g.step_forward_reference(&hp, &x);
+        let (h2, _) = g.step_forward_reference(&hp2, &x);
+        assert_close(
+            "the candidate h̃_t (= h_t, z = 1) with r = (0, 1, 0) when units \
+             0 and 2 of h_prev change: h̃ reads W_hh (r ⊙ h_prev), so it \
+             must not move",
+            &h1,
+            &h2,
+        );
+    }
+
+    /// The slide's candidate `h̃ = tanh(W_xh x + W_hh (r ⊙ h_prev) + b_h)`,
+    /// one scalar at a time.
+    fn candidate_by_hand(g: &Gru, x: &Mat, hp: &Mat) -> Mat {
+        let (n, d) = (hp.nrows(), x.nrows());
+        Mat::from_fn(n, x.ncols(), |k, col| {
+            let r = |j: usize| {
+                sigmoid(
+                    g.b_r[(j, 0)]
+                        + (0..d)
+                            .map(|i| g.w_xr[(j, i)] * x[(i, col)])
+                            .sum::<f64>()
+                        + (0..n)
+                            .map(|i| g.w_hr[(j, i)] * hp[(i, col)])
+                            .sum::<f64>(),
+                )
+            };
+            (g.b_h[(k, 0)]
+                + (0..d).map(|i| g.w_xh[(k, i)] * x[(i, col)]).sum::<f64>()
+                + (0..n)
+                    .map(|j| g.w_hh[(k, j)] * r(j) * hp[(j, col)])
+                    .sum::<f64>())
+            .tanh()
+        })
+    }
+
+    /// With `b_z = 10⁴` the update gate is exactly 1, so `h_t = h̃_t`.
+    fn check_candidate(n: usize, d: usize, b: usize, seed: u64) {
+        let mut g = gru(n, d, seed);
+        g.b_z.fill(1e4);
+        let x = rand_mat(d, b, 1.0, seed + 1);
+        let hp = rand_mat(n, b, 1.0, seed + 2);
+        let (h, _) = g.step_forward_reference(&hp, &x);
+        assert_close(
+            "the candidate h̃_t = tanh(W_xh x + W_hh (r ⊙ h_prev) + b_h) \
+             (z = 1, so h_t = h̃_t; r multiplies h_prev before W_hh, not \
+             the product W_hh h_prev as in PyTorch)",
+            &h,
+            &candidate_by_hand(&g, &x, &hp),
+        );
+    }
+
+    #[test]
+    fn candidate_applies_the_reset_gate_to_h_prev_before_w_hh() {
+        check_candidate(3, 2, 2, 13);
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        // n ≥ 2: with one unit, r ⊙ (W_hh h) and W_hh (r ⊙ h) agree
+        fn candidate_follows_the_slide_on_random_sizes(
+            n in 2usize..5, d in 1usize..4, b in 1usize..3, seed in 0u64..1000
+        ) {
+            check_candidate(n, d, b, seed);
+        }
     }
 }
 
@@ -365,7 +440,7 @@ mod gru_step_backward {
 mod stacked_backward {
     use super::*;
     use foundations::{Params, ParamsExt};
-    use lstm_gru::Stack;
+    use lstm_gru::{Gru, Stack};
 
     /// `Σ u ⊙ s` over every matrix of a state: its gradient is `u`.
     fn flat_dot<S: foundations::Params, U: foundations::Params>(
@@ -382,6 +457,18 @@ mod stacked_backward {
     /// Random upstream gradients for every layer's new state, random
     /// previous states, then one step of the stack checked numerically.
     fn check<C: RecurrentCell>(stack: Stack<C>, b: usize, seed: u64) {
+        check_upstream(stack, b, seed, false);
+    }
+
+    /// As [`check`]; with `top_only` every layer but the top one gets a
+    /// zero gradient from outside the step, so whatever reaches the lower
+    /// layers and `x` came down through the d_x of the layers above.
+    fn check_upstream<C: RecurrentCell>(
+        stack: Stack<C>,
+        b: usize,
+        seed: u64,
+        top_only: bool,
+    ) {
         let d = stack.input_size();
         let x = rand_mat(d, b, 1.0, seed + 1);
         let fill = |mut p: Vec<C::StateGrad>, s: u64| {
@@ -401,7 +488,13 @@ mod stacked_backward {
             });
             st
         };
-        let ups = fill(stack.zero_state_grad(b), seed + 100);
+        let mut ups = fill(stack.zero_state_grad(b), seed + 100);
+        if top_only {
+            let top = ups.len() - 1;
+            for u in &mut ups[..top] {
+                u.visit_mut(&mut |_, m| m.fill(0.0));
+            }
+        }
         let (_, cache) = stack.step_forward(&prev, &x);
         let (g, d_prev, dx) = stack.step_backward(&cache, &ups);
         // the state gradients are checked against the state itself
@@ -443,59 +536,20 @@ mod stacked_backward {
         check(Stack::new(cells).unwrap(), 2, 3);
     }
 
-    /// `got` and `want` hold the same numbers (a depth-1 stack only calls
-    /// its one cell).
-    #[track_caller]
-    fn same_flat<A: Params, B: Params>(what: &str, got: &A, want: &B) {
-        let (g, w) = (got.to_flat(), want.to_flat());
-        assert_eq!(g.len(), w.len(), "{what}: sizes differ");
-        for (k, (a, b)) in g.iter().zip(&w).enumerate() {
-            assert!(
-                (a - b).abs() <= 1e-12,
-                "{what}, entry {k} of {}: stack {a}, cell {b}",
-                w.len()
-            );
-        }
-    }
-
-    /// A stack of depth 1 equals its cell: the same new state, parameter
-    /// gradients (every matrix, biases included), state gradient and `dx`.
-    fn depth_one_equals_cell<C: RecurrentCell + Clone>(
-        cell: C,
-        b: usize,
-        seed: u64,
-    ) {
-        let stack = Stack::new(vec![cell.clone()]).unwrap();
-        let x = rand_mat(cell.input_size(), b, 1.0, seed);
-        let mut prev = cell.zero_state(b);
-        let mut d = cell.zero_state_grad(b);
-        let mut k = seed;
-        prev.visit_mut(&mut |_, m| {
-            k += 1;
-            *m = rand_mat(m.nrows(), m.ncols(), 1.0, k);
-        });
-        d.visit_mut(&mut |_, m| {
-            k += 1;
-            *m = rand_mat(m.nrows(), m.ncols(), 1.0, k);
-        });
-        let (s1, c1) = cell.step_forward(&prev, &x);
-        let (g1, dp1, dx1) = cell.step_backward(&c1, &d);
-        let (ss, cs) = stack.step_forward(&vec![prev.clone()], &x);
-        let (gs, dps, dxs) = stack.step_backward(&cs, &vec![d.clone()]);
-        same_flat("depth-1 stack: new state", &ss[0], &s1);
-        same_flat("depth-1 stack: parameter gradients", &gs.cells[0], &g1);
-        same_flat(
-            "depth-1 stack: gradient of the previous state",
-            &dps[0],
-            &dp1,
-        );
-        same_flat("depth-1 stack: dx", &Named("dx", dxs), &Named("dx", dx1));
+    fn gru_stack(d: usize, n: usize, depth: usize, seed: u64) -> Stack<Gru> {
+        let cells = (0..depth)
+            .map(|l| {
+                let input = if l == 0 { d } else { n };
+                gru(n, input, seed + 10 * l as u64)
+            })
+            .collect();
+        Stack::new(cells).unwrap()
     }
 
     #[test]
-    fn a_stack_of_depth_1_has_the_cells_gradients() {
-        depth_one_equals_cell(lstm(3, 2, 4), 2, 5);
-        depth_one_equals_cell(gru(3, 2, 4), 2, 6);
+    fn gradient_given_only_to_the_top_layer_reaches_every_layer_below_and_x() {
+        check_upstream(lstm_stack(2, 3, 2, 4), 2, 5, true);
+        check_upstream(gru_stack(3, 2, 3, 4), 2, 6, true);
     }
 
     proptest! {
@@ -523,11 +577,12 @@ mod stacked_backward {
         }
 
         #[test]
-        fn a_stack_of_depth_1_equals_its_cell_on_random_sizes(
-            d in 1usize..4, n in 1usize..4, b in 1usize..3, seed in 0u64..1000
+        fn only_the_top_layer_receives_a_gradient_on_random_depths(
+            d in 1usize..4, n in 1usize..4, depth in 2usize..4,
+            b in 1usize..3, seed in 0u64..1000
         ) {
-            depth_one_equals_cell(lstm(n, d, seed), b, seed);
-            depth_one_equals_cell(gru(n, d, seed), b, seed);
+            check_upstream(lstm_stack(d, n, depth, seed), b, seed, true);
+            check_upstream(gru_stack(d, n, depth, seed), b, seed, true);
         }
     }
 }

@@ -82,6 +82,8 @@ impl AvgPool {
     /// $\partial L/\partial x_{c,\,iS+a,\,jS+b} \mathrel{+}=
     /// \frac{1}{F^2}\,\partial L/\partial y_{c,i,j}$.
     ///
+    /// Book: `pooling/avg-pool.md#backward`.
+    ///
     /// # Panics
     /// When `d_out` does not hold one output-shaped volume per image.
     pub fn backward(

@@ -369,6 +369,8 @@ impl ConvNet {
     /// $L = \frac1B \sum_b L_b$, $\nabla\theta = \frac1B \sum_b
     /// \nabla\theta\,L_b$. Column `b` of `mask` is image `b`'s dropout mask.
     ///
+    /// Book: `pooling/convnet.md#loss-and-gradients-one-image-at-a-time`.
+    ///
     /// # Panics
     /// When the batch is empty, or the labels or mask do not fit the batch.
     pub fn loss_and_grads_reference(

@@ -84,6 +84,8 @@ impl MaxPool {
     /// The reference forward pass, one window at a time:
     /// $y_{c,i,j} = \max_{a,b} x_{c,\,iS+a,\,jS+b}$.
     ///
+    /// Book: `pooling/max-pool.md#forward`.
+    ///
     /// # Panics
     /// When an image is not of [`MaxPool::input_shape`].
     pub fn forward_reference(
@@ -122,6 +124,8 @@ impl MaxPool {
     /// its arg-max (the first maximum in row-major order), and nowhere else:
     /// $\partial L/\partial x_{c,\,iS+a^*,\,jS+b^*} \mathrel{+}=
     /// \partial L/\partial y_{c,i,j}$.
+    ///
+    /// Book: `pooling/max-pool.md#backward-routing-the-gradient`.
     ///
     /// # Panics
     /// When `d_out` does not hold one output-shaped volume per image.

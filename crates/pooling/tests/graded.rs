@@ -1,5 +1,6 @@
 //! Graded tests of the pooling topic: one module per exercise
-//! (`cargo test -p pooling max_pool_backward::` runs one exercise).
+//! (`cargo test -p pooling --test graded max_pool_backward::` runs one
+//! exercise).
 
 use fc_and_conv::{Shape, Volume};
 use foundations::{Named, Rng, assert_gradients};
@@ -263,7 +264,13 @@ mod max_pool_backward {
             let r = upstream(pool.output_shape(), 1, &mut rng);
             let cache = MaxPoolReferenceCache { x: x.clone() };
             let dx = pool.backward_reference(&cache, &r);
-            prop_assert!((dx[0].sum() - r[0].sum()).abs() < 1e-12);
+            prop_assert!(
+                (dx[0].sum() - r[0].sum()).abs() < 1e-12,
+                "Σ dx = {} but Σ dy = {}: with windows that do not overlap, \
+                 each window's gradient goes to its max and nothing is lost",
+                dx[0].sum(),
+                r[0].sum()
+            );
             // and each window passes its gradient to exactly one entry
             let nonzero = dx[0].as_matrix().iter().filter(|v| **v != 0.0)
                 .count();
@@ -335,7 +342,13 @@ mod avg_pool_backward {
             let pool = AvgPool::new(shape, f, s).unwrap();
             let r = upstream(pool.output_shape(), 1, &mut foundations::rng(seed));
             let dx = pool.backward(&pooling::AvgPoolCache { batch: 1 }, &r);
-            prop_assert!((dx[0].sum() - r[0].sum()).abs() < 1e-12);
+            prop_assert!(
+                (dx[0].sum() - r[0].sum()).abs() < 1e-12,
+                "Σ dx = {} but Σ dy = {}: each window spreads its gradient \
+                 over its F² entries, so the total is kept",
+                dx[0].sum(),
+                r[0].sum()
+            );
         }
     }
 }
@@ -407,8 +420,12 @@ mod convnet_loss_and_grads {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
         assert!(diff < 1e-10, "largest gradient difference {diff}");
-        for (a, b) in dx1.iter().zip(&dx2) {
-            assert!(a.max_abs_diff(b) < 1e-10);
+        for (i, (a, b)) in dx1.iter().zip(&dx2).enumerate() {
+            let diff = a.max_abs_diff(b);
+            assert!(
+                diff < 1e-10,
+                "dx of image {i}: differs from the engine's by {diff}"
+            );
         }
     }
 }

@@ -70,7 +70,9 @@ fn check_mask(func: &str, mask: Mask, t_q: usize, t_k: usize) {
 
 /// The additive causal mask `M` (`T x T`, key `j` by query `i`): `0` where
 /// `j ≤ i`, `−∞` where `j > i`, so that `softmax(S + M)` gives the future
-/// zero weight. Book: *Transformers → Masking*.
+/// zero weight.
+///
+/// Book: `transformer/attention.md#masking`.
 // ANCHOR: causal_mask
 pub fn causal_mask(t: usize) -> DMatrix<f64> {
     // BEGIN SOLUTION causal-mask
@@ -132,7 +134,7 @@ pub fn forward_reference(
 }
 
 /// The reference backward of [`forward_reference`], one query at a time.
-/// Book: *Transformers → Scaled dot-product attention → Backward*.
+/// Book: `transformer/attention.md#backward`.
 ///
 /// # Panics
 /// When `d_y` is not `d_v x T_q`.

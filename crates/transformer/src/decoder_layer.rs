@@ -133,6 +133,8 @@ impl DecoderLayer {
 
     /// Backward of [`Self::forward`]: the gradients, `∂L/∂x` and `∂L/∂M`.
     ///
+    /// Book: `transformer/layers.md#the-decoder-layer`.
+    ///
     /// # Panics
     /// When `d_y` is not `d x T`.
     pub fn backward(

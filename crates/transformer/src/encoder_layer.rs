@@ -122,6 +122,8 @@ impl EncoderLayer {
     /// Backward of [`Self::forward`]: a residual sends its gradient down
     /// both paths, which add up where they meet.
     ///
+    /// Book: `transformer/layers.md#backward-through-a-block`.
+    ///
     /// # Panics
     /// When `d_y` is not `d x T`.
     pub fn backward(

@@ -87,6 +87,8 @@ impl LayerNorm {
     /// the `d` rows of one token. The layers run [`Self::backward`], tested
     /// equal to this.
     ///
+    /// Book: `transformer/layer-norm.md#backward`.
+    ///
     /// # Panics
     /// When `d_y` is not the shape of the input.
     pub fn backward_reference(

@@ -126,6 +126,8 @@ impl MultiHeadAttention {
     /// Backward of [`Self::forward`]: the projections' gradients, `∂L/∂X_q`
     /// and `∂L/∂X_kv` (self-attention adds the two).
     ///
+    /// Book: `transformer/multi-head.md#backward`.
+    ///
     /// # Panics
     /// When `d_y` is not `d x T_q`.
     pub fn backward(

@@ -9,6 +9,10 @@ use foundations::{DMatrix, Error, Params, Rng, init};
 
 /// The sinusoidal table, `d x T_max`, position `t` in column `t`:
 /// `P[2i, t] = sin(t/10000^{2i/d})`, `P[2i+1, t] = cos(t/10000^{2i/d})`.
+/// Any way of writing the frequency passes: the tests compare each entry
+/// within `1e-12`.
+///
+/// Book: `transformer/positional.md#the-sinusoids`.
 // ANCHOR: sinusoidal
 pub fn sinusoidal(d: usize, t_max: usize) -> DMatrix<f64> {
     // BEGIN SOLUTION positional-encoding

@@ -1,4 +1,5 @@
-//! Graded tests: one module per exercise of `exercises/transformer.toml`.
+//! Graded tests: one module per exercise of `exercises/transformer.toml`
+//! (`cargo test -p transformer --test graded causal_mask::` runs one).
 
 mod common;
 
@@ -21,7 +22,7 @@ mod causal_mask {
     #[test]
     fn future_entries_are_minus_infinity_and_the_rest_zero() {
         let m = attention::causal_mask(4);
-        assert_eq!(m.shape(), (4, 4));
+        assert_eq!(m.shape(), (4, 4), "the mask is T x T");
         for j in 0..4 {
             for i in 0..4 {
                 // column i is query i, row j is key j
@@ -55,7 +56,12 @@ mod causal_mask {
                 col.sum()
             );
             for j in i + 1..5 {
-                assert_eq!(col[j], 0.0, "a[{i}][{j}] looks into the future");
+                assert_eq!(
+                    col[j], 0.0,
+                    "a_{i}{j}, query {i}'s weight on key {j} (stored at \
+                     cache.a[({j}, {i})]: column i is query i), looks into \
+                     the future and must be 0"
+                );
             }
         }
     }
@@ -263,7 +269,7 @@ mod positional_encoding {
     #[test]
     fn first_two_rows_are_sin_t_and_cos_t() {
         let p = sinusoidal(6, 10);
-        assert_eq!(p.shape(), (6, 10));
+        assert_eq!(p.shape(), (6, 10), "P is d x T_max");
         for t in 0..10 {
             let tf = t as f64;
             assert!(
@@ -299,23 +305,86 @@ mod positional_encoding {
         }
     }
 
-    #[test]
-    fn the_engine_table_is_the_same_bit_for_bit() {
-        for (d, t) in [(1, 3), (5, 30), (64, 64)] {
-            assert_eq!(
-                sinusoidal(d, t),
-                transformer::positional::sinusoidal_table(d, t),
-                "the sinusoidal table for d = {d}, T = {t} differs from the \
-                 engine's"
+    /// The first entry of `got` farther than `tol` from `want`, as
+    /// `(row, column, got, want)`.
+    fn first_difference(
+        got: &DMatrix<f64>,
+        want: &DMatrix<f64>,
+        tol: f64,
+    ) -> Option<(usize, usize, f64, f64)> {
+        (0..want.ncols())
+            .flat_map(|t| (0..want.nrows()).map(move |r| (r, t)))
+            .find(|&(r, t)| (got[(r, t)] - want[(r, t)]).abs() > tol)
+            .map(|(r, t)| (r, t, got[(r, t)], want[(r, t)]))
+    }
+
+    /// `sinusoidal(d, t)` equals `want` within `1e-12` per entry: any way of
+    /// writing the frequency (`10000^{−2i/d}`, `exp(−2i ln 10000 / d)`)
+    /// rounds a little differently, and all of them are right.
+    #[track_caller]
+    fn assert_table(d: usize, t: usize, want: &DMatrix<f64>, what: &str) {
+        let got = sinusoidal(d, t);
+        assert_eq!(got.shape(), (d, t), "P is d x T_max = {d} x {t}");
+        if let Some((r, c, g, w)) = first_difference(&got, want, 1e-12) {
+            let kind = if r % 2 == 0 { "sin" } else { "cos" };
+            panic!(
+                "d = {d}, T = {t}: P[{r}, {c}] is {g:.15}, expected {w:.15} \
+                 ({what}; row {r} holds the {kind} of pair i = {}), off by \
+                 {:.1e} (tolerance 1e-12)",
+                r / 2,
+                (g - w).abs()
             );
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_engine_table_within_1e_12() {
+        for (d, t) in [(1, 3), (5, 30), (64, 64)] {
+            let engine = transformer::positional::sinusoidal_table(d, t);
+            assert_table(d, t, &engine, "the engine's table");
+        }
+    }
+
+    #[test]
+    fn even_rows_are_sines_and_odd_rows_cosines_at_position_0() {
+        // t = 0: every angle is 0, so sin rows are 0 and cos rows are 1.
+        for d in [2, 5, 8] {
+            let want = DMatrix::from_fn(d, 1, |r, _| (r % 2) as f64);
+            assert_table(
+                d,
+                1,
+                &want,
+                "at t = 0 row 2i is sin 0 = 0, row \
+                 2i + 1 is cos 0 = 1",
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn every_entry_is_sin_or_cos_of_t_over_10000_to_the_2i_over_d(
+            d in 1usize..12, t in 1usize..40
+        ) {
+            let want = DMatrix::from_fn(d, t, |r, c| {
+                let i = (r / 2) as f64;
+                let angle = c as f64 * (-2.0 * i * 10000f64.ln() / d as f64).exp();
+                if r % 2 == 0 { angle.sin() } else { angle.cos() }
+            });
+            assert_table(d, t, &want, "sin for row 2i, cos for row 2i + 1, of \
+                 the angle t / 10000^{2i/d}");
         }
     }
 
     #[test]
     fn odd_width_and_every_position_differ() {
         let p = sinusoidal(5, 30);
+        let want = (3.0 * 10000f64.powf(-4.0 / 5.0)).sin();
         assert!(
-            (p[(4, 3)] - (3.0 * 10000f64.powf(-4.0 / 5.0)).sin()).abs() < 1e-12
+            (p[(4, 3)] - want).abs() < 1e-12,
+            "d = 5: the last row (4 = 2i, i = 2) has no cosine partner; \
+             P[4, 3] is {}, expected sin(3 / 10000^(4/5)) = {want}",
+            p[(4, 3)]
         );
         for a in 0..30 {
             for b in a + 1..30 {
@@ -453,5 +522,69 @@ mod decoder_backward {
             "∂L/∂M should be 0 when M is not read, got norm {}",
             d_m.norm()
         );
+    }
+
+    /// Only `∂L/∂M` against central differences (`L = Σ Y ⊙ R`), for a
+    /// layer whose cross-attention keys are switched off when `no_keys`:
+    /// then every query attends uniformly and `M` is read through `W_V`
+    /// alone.
+    fn check_memory(
+        norm: Norm,
+        t: usize,
+        t_src: usize,
+        no_keys: bool,
+        seed: u64,
+    ) {
+        let mut r = rng(seed);
+        let mut layer =
+            DecoderLayer::new(4, 2, 6, norm, Activation::Gelu, &mut r).unwrap();
+        layer.ln2.gamma = init::normal(4, 1, 1.0, &mut r);
+        if no_keys {
+            layer.cross_attn.w_k.fill(0.0);
+        }
+        let x = init::normal(4, t, 1.0, &mut r);
+        let mem = init::normal(4, t_src, 1.0, &mut r);
+        let probe_r = init::normal(4, t, 1.0, &mut r);
+        let (_, cache) = layer.forward(&x, &mem);
+        let (_, _, d_m) = layer.backward(&cache, &probe_r);
+        assert!(
+            d_m.norm() > 1e-8,
+            "∂L/∂M is zero, but the decoder reads M through cross-attention's \
+             keys and values: return the d_x_kv of cross-attention's backward"
+        );
+        assert_gradients(
+            "DecoderLayer::backward, ∂L/∂M",
+            &Named("memory", mem),
+            &Named("memory", d_m),
+            |p| probe(&layer.forward(&x, &p.1).0, &probe_r),
+        );
+    }
+
+    #[test]
+    fn memory_gradient_matches_numeric_post_norm() {
+        check_memory(Norm::Post, 3, 5, false, 21);
+    }
+
+    #[test]
+    fn memory_gradient_matches_numeric_pre_norm() {
+        check_memory(Norm::Pre, 3, 2, false, 22);
+    }
+
+    #[test]
+    fn memory_read_through_the_values_alone_still_gets_its_gradient() {
+        check_memory(Norm::Post, 2, 4, true, 23);
+        check_memory(Norm::Pre, 4, 3, true, 24);
+    }
+
+    proptest! {
+        #![proptest_config(graded_config())]
+        #[test]
+        fn memory_gradient_matches_numeric_on_random_lengths(
+            t in 1usize..4, t_src in 1usize..5, pre in any::<bool>(),
+            seed in 0u64..1000
+        ) {
+            let norm = if pre { Norm::Pre } else { Norm::Post };
+            check_memory(norm, t, t_src, false, seed);
+        }
     }
 }

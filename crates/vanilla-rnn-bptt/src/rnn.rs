@@ -220,6 +220,8 @@ impl Rnn {
     /// `h^(t) = tanh(a)`, `o^(t) = V h^(t) + c`. Returns `(h^(t), o^(t),
     /// cache)`.
     ///
+    /// Book: `vanilla-rnn-bptt/forward.md#one-step`.
+    ///
     /// # Panics
     /// When `x` is not `D x B` or `h_prev` is not `n x B`.
     pub fn step_forward(
@@ -250,6 +252,8 @@ impl Rnn {
     /// sends back, `Wᵀ diag(1 − tanh²(a^(t+1))) ∇h^(t+1)` (zero at the last
     /// step). Returns this step's share of every gradient, the message
     /// `Wᵀ diag(1 − tanh²(a^(t))) ∇h^(t)` for step `t − 1`, and `∇x^(t)`.
+    ///
+    /// Book: `vanilla-rnn-bptt/bptt.md#one-step-backward`.
     ///
     /// # Panics
     /// When `d_o` is not `K x B` or `d_h_next` is not `n x B`.
@@ -313,6 +317,8 @@ impl Rnn {
     /// slides' summary of gradients line by line. Steps without a target
     /// have `∇o^(t) = 0`. Returns every parameter's gradient and
     /// `∇h^(0) L`.
+    ///
+    /// Book: `vanilla-rnn-bptt/bptt.md#the-summary-line-by-line`.
     ///
     /// # Panics
     /// When `targets` does not have `T` steps of `B` classes below `K`.
@@ -395,6 +401,8 @@ impl Rnn {
     /// not its gradient) into the next chunk. Returns `(L, gradients,
     /// h^(T))`; for `k ≥ T` it is full BPTT.
     ///
+    /// Book: `vanilla-rnn-bptt/truncated.md#chunks-of-k-steps`.
+    ///
     /// # Panics
     /// When `k` is 0, `xs` is empty, `targets` does not have `T` steps, or a
     /// shape is wrong.
@@ -439,6 +447,8 @@ impl Rnn {
     /// `n` ids sampled from the model, starting from `h0` (one column) and
     /// the seed id: at each step `p = softmax(o / τ)`, draw the next id with
     /// [`draw`] (one uniform number from `rng`) and feed it back one-hot.
+    ///
+    /// Book: `vanilla-rnn-bptt/char-model.md#sampling`.
     ///
     /// # Errors
     /// [`Error::Config`] for a temperature that is not a positive number or
