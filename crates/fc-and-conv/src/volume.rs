@@ -9,7 +9,7 @@
 //!
 //! Book: *Fully connected and convolution layers → Volumes*.
 
-use foundations::{DMatrix, Params};
+use foundations::{Axis, DMatrix, Layout, Params};
 use std::fmt;
 use std::ops::{Index, IndexMut};
 
@@ -263,6 +263,11 @@ impl Params for Volume {
     }
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>)) {
         f("", &mut self.data);
+    }
+    /// Entry `(d, p)` reads `channel d; row i, column j`.
+    fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+        let grid = Axis::grid(&[("row", self.height), ("column", self.width)]);
+        f("", Layout::new(Axis::label("channel"), grid));
     }
 }
 
