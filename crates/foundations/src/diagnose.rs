@@ -348,6 +348,7 @@ pub fn annotate(report: &mut GradReport) {
                 .all(|m| report.params[m.2].passed())
         };
         if passed(big_t - 1) && (0..big_t - 1).all(|t| !passed(t)) {
+            let key = key.strip_suffix(".*").unwrap_or(&key);
             let note = format!(
                 "only the last step (t = {}) of {key} is right: the gradient \
                  that flows back from step t + 1 is not carried (add it to \

@@ -99,6 +99,7 @@ impl ParamCheck {
     pub fn worst_entry(&self) -> String {
         let (i, j) = self.worst;
         match self.layout.describe(self.worst, self.shape) {
+            Some(d) if d.starts_with("t = ") => format!("({i}, {j}), {d}"),
             Some(d) => format!("({i}, {j}) = {d}"),
             None => format!("({i}, {j})"),
         }
@@ -227,13 +228,19 @@ impl fmt::Display for GradReport {
                 p.rel_error,
             )?;
         }
-        for p in self.params.iter().filter(|p| p.diagnosis.is_some()) {
-            writeln!(
-                f,
-                "  d{}: {}",
-                p.name,
-                p.diagnosis.as_deref().unwrap_or("")
-            )?;
+        // Each diagnosis once, after the gradients it concerns.
+        let mut said: Vec<(Vec<String>, &str)> = Vec::new();
+        for p in &self.params {
+            let Some(d) = p.diagnosis.as_deref() else {
+                continue;
+            };
+            match said.iter_mut().find(|s| s.1 == d) {
+                Some(s) => s.0.push(format!("d{}", p.name)),
+                None => said.push((vec![format!("d{}", p.name)], d)),
+            }
+        }
+        for (names, d) in said {
+            writeln!(f, "  {}: {d}", names.join(", "))?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! graded: the wrong backwards are built from the engine
 //! (`<Lstm as RecurrentCell>`), never from an exercise.
 
-use foundations::{Mat, Named, assert_gradients};
+use foundations::{Mat, Named, Steps, assert_gradients};
 use lstm_gru::{Lstm, LstmState, LstmStateGrads};
 use vanilla_rnn_bptt::RecurrentCell;
 
@@ -105,4 +105,67 @@ fn a_gate_left_out_is_named_and_its_entries_read_gate_and_unit() {
         "the message must name gate o:\n{msg}"
     );
     assert!(msg.contains("= gate o, unit "), "{msg}");
+}
+
+#[test]
+fn a_gradient_not_carried_to_the_step_before_is_named_as_the_last_step_only() {
+    // Through time with the engine's steps, but each step starts from its
+    // own ∂L/∂h_t alone: what flows back from step t + 1 is dropped.
+    let (n, d, t_len) = (3, 2, 4);
+    let l = lstm(n, d, 9);
+    let xs: Vec<Mat> = (0..t_len)
+        .map(|t| rand_mat(d, 1, 1.0, 20 + t as u64))
+        .collect();
+    let us: Vec<Mat> = (0..t_len)
+        .map(|t| rand_mat(n, 1, 1.0, 30 + t as u64))
+        .collect();
+    let st0 = LstmState {
+        h: rand_mat(n, 1, 1.0, 40),
+        c: rand_mat(n, 1, 1.0, 41),
+    };
+    let mut st = st0.clone();
+    let mut caches = Vec::new();
+    for x in &xs {
+        let (next, cache) = l.step_forward(&st, x);
+        caches.push(cache);
+        st = next;
+    }
+    let mut g = Lstm {
+        w: Mat::zeros(4 * n, n + d),
+        b: Mat::zeros(4 * n, 1),
+    };
+    let mut dxs = vec![Mat::zeros(d, 1); t_len];
+    for t in (0..t_len).rev() {
+        let d_next = LstmStateGrads {
+            d_h: us[t].clone(), // + the carried ∂L/∂h_t, forgotten
+            d_c: Mat::zeros(n, 1),
+        };
+        let (gt, _, dx) = l.step_backward(&caches[t], &d_next);
+        g.w += gt.w;
+        g.b += gt.b;
+        dxs[t] = dx;
+    }
+    let theta = (l, Named("xs", Steps(xs)));
+    let grads = (g, Named("xs", Steps(dxs)));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_gradients("Lstm::backward_reference", &theta, &grads, |p| {
+            let mut st = st0.clone();
+            let mut total = 0.0;
+            for (x, u) in p.1.1.0.iter().zip(&us) {
+                st = p.0.step_forward(&st, x).0;
+                total += dot(u, &st.h);
+            }
+            total
+        });
+    }));
+    let msg = run
+        .expect_err("the wrong backward must fail the check")
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap();
+    println!("{msg}");
+    assert!(
+        msg.contains("only the last step (t = 3) of xs is right"),
+        "{msg}"
+    );
 }
