@@ -517,7 +517,7 @@ mod tests {
         assert!(r.param("xs.4").unwrap().passed(), "{r}");
         let d = said(&r, "xs.0");
         assert!(
-            d.starts_with("only the last step (t = 4) of xs.* is right"),
+            d.starts_with("only the last step (t = 4) of xs is right"),
             "{r}"
         );
         assert!(r.headline().unwrap().contains("not carried"), "{r}");
