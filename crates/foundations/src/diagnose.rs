@@ -105,14 +105,16 @@ pub fn matrix_pattern(
     }
     if a_zero {
         return Some(
-            "analytic is 0 where numeric is not: no gradient reaches it \
-             (a missing path)"
+            "analytic is 0 where numeric is not: a missing path (no \
+             gradient reaches it)"
                 .into(),
         );
     }
     if all_close(a, &-n, floor) {
         return Some("analytic = −numeric: a sign is flipped".into());
     }
+    // ANCHOR: factor
+    // The least-squares c of a ≈ c·n; a pattern when every entry fits it.
     let c = a.dot(n) / n.dot(n);
     if c.is_finite() && (c - 1.0).abs() > 1e-3 && all_close(a, &(n * c), floor)
     {
@@ -122,6 +124,7 @@ pub fn matrix_pattern(
             factor_hint(c, steps)
         ));
     }
+    // ANCHOR_END: factor
     if a.is_square()
         && a.nrows() > 1
         && !all_close(n, &n.transpose(), floor)
@@ -213,7 +216,7 @@ fn blocks_pattern(
     }
     // Only some blocks wrong: name them, with their own pattern.
     if ok.iter().any(|&x| x) {
-        let wrong: Vec<String> = segs
+        let wrong: Vec<(String, Option<String>)> = segs
             .iter()
             .enumerate()
             .filter(|(k, _)| !ok[*k])
@@ -224,16 +227,24 @@ fn blocks_pattern(
                     floor,
                     steps,
                 );
-                match why {
-                    Some(w) => format!("{} ({w})", word(k)),
-                    None => word(k),
-                }
+                (word(k), why)
             })
             .collect();
-        return Some(format!(
-            "only the {what} of {} are wrong; the others are right",
-            wrong.join(", ")
-        ));
+        let names: Vec<&str> = wrong.iter().map(|w| w.0.as_str()).collect();
+        let whys: Vec<String> = wrong
+            .iter()
+            .filter_map(|(w, why)| why.as_ref().map(|y| format!("{w}: {y}")))
+            .collect();
+        let mut out = format!(
+            "only the {what} of {} are wrong, the others are right",
+            names.join(", ")
+        );
+        if let [(_, Some(why))] = wrong.as_slice() {
+            out.push_str(&format!("; there {why}"));
+        } else if !whys.is_empty() {
+            out.push_str(&format!("; {}", whys.join("; ")));
+        }
+        return Some(out);
     }
     None
 }
@@ -507,7 +518,7 @@ mod tests {
     #[test]
     fn a_gradient_left_at_zero_is_a_missing_path() {
         let r = report(Mistake::NoDh0);
-        assert!(said(&r, "h0").contains("(a missing path)"), "{r}");
+        assert!(said(&r, "h0").contains("a missing path"), "{r}");
         assert!(r.param("w").unwrap().passed());
     }
 
@@ -607,7 +618,10 @@ mod tests {
     fn a_wrong_gate_alone_is_named() {
         let r = two_gates(false, true);
         assert!(
-            said(&r, "w").starts_with("only the rows of gate b (analytic is 0"),
+            said(&r, "w").starts_with(
+                "only the rows of gate b are wrong, the others are right; \
+                 there analytic is 0"
+            ),
             "{r}"
         );
     }

@@ -33,6 +33,7 @@ pub struct Lstm {
 impl_params!(Lstm { w, b } layouts = Lstm::gate_layouts);
 
 impl Lstm {
+    // ANCHOR: gate_layouts
     /// The lecture's names of `W`'s and `b`'s entries, for gradient
     /// reports: rows by gate (i, f, o, g) and unit, columns by `h_prev`
     /// and `x` (row 9 of a cell with `n = 3` is gate g, unit 0).
@@ -47,6 +48,7 @@ impl Lstm {
         f("w", Layout::new(gates.clone(), cols));
         f("b", Layout::rows(gates));
     }
+    // ANCHOR_END: gate_layouts
 }
 
 /// The state an LSTM carries from step to step: `h` and `c`, each `n x B`.

@@ -101,7 +101,7 @@ fn a_gate_left_out_is_named_and_its_entries_read_gate_and_unit() {
     });
     println!("{msg}");
     assert!(
-        msg.contains("only the rows of gate o (analytic is 0"),
+        msg.contains("only the rows of gate o are wrong"),
         "the message must name gate o:\n{msg}"
     );
     assert!(msg.contains("= gate o, unit "), "{msg}");
