@@ -324,6 +324,17 @@ mod tests {
     }
 
     #[test]
+    fn a_gradient_report_names_an_entry_by_channel_row_and_column() {
+        // a batch of volumes named x: entry (1, 22) of x.0, W = 5
+        let x = foundations::Named("x", vec![counting(Shape::new(2, 5, 5))]);
+        let l = foundations::layout::layouts_of(&x);
+        assert_eq!(
+            l["x.0"].describe((1, 22), (2, 25)).unwrap(),
+            "channel 1; row 4, column 2"
+        );
+    }
+
+    #[test]
     fn index_reads_depth_row_column() {
         let v = counting(Shape::new(2, 3, 4));
         assert_eq!(v[(1, 2, 3)], 123.0);
