@@ -102,23 +102,33 @@ impl ExerciseGrade {
 
     /// The first failing test and its message, for the table.
     pub fn first_failure(&self) -> String {
+        match self.first_failure_parts() {
+            Some((test, msg)) if !test.is_empty() => format!("{test}: {msg}"),
+            Some((_, msg)) => msg,
+            None => String::new(),
+        }
+    }
+
+    /// The first failing test (short name; empty for a build error or a
+    /// hidden test) and the informative line of its message.
+    pub fn first_failure_parts(&self) -> Option<(String, String)> {
         if let Some(e) = &self.error {
-            return e.lines().nth(1).unwrap_or(e).trim().to_string();
+            let line = e.lines().nth(1).unwrap_or(e).trim().to_string();
+            return Some((String::new(), line));
         }
         self.visible
             .iter()
             .find(|o| !o.passed)
             .map(|o| {
                 let short = o.name.split_once("::").map_or(&*o.name, |x| x.1);
-                format!("{short}: {}", runner::first_failure_line(&o.output))
+                (short.to_string(), runner::first_failure_line(&o.output))
             })
             .or_else(|| {
                 self.hidden
                     .iter()
                     .any(|o| !o.passed)
-                    .then(|| "a hidden test fails".to_string())
+                    .then(|| (String::new(), "a hidden test fails".to_string()))
             })
-            .unwrap_or_default()
     }
 }
 
@@ -264,7 +274,21 @@ pub fn results(grades: &[ExerciseGrade], seconds: f64) -> Results {
     }
 }
 
-/// The score table, one line per exercise.
+/// The longest failure message a table shows (the start says what is
+/// wrong; the full output is in `results.json` and `cargo test`).
+pub const MESSAGE_WIDTH: usize = 240;
+
+/// `s` cut to `n` characters, with `…` when cut.
+pub fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+/// The score table, one line per exercise (and, under a failing one, the
+/// informative line of its first failure).
 pub fn table(grades: &[ExerciseGrade]) -> String {
     let w = grades
         .iter()
@@ -279,17 +303,19 @@ pub fn table(grades: &[ExerciseGrade]) -> String {
     for g in grades {
         let pts = format!("{:.1}/{}", g.score(), g.exercise.points);
         let mark = if g.exercise.optional { "*" } else { "" };
-        let mut fail = g.first_failure();
-        if fail.chars().count() > 90 {
-            fail = fail.chars().take(87).collect::<String>() + "...";
-        }
+        let (test, msg) = g.first_failure_parts().unwrap_or_default();
         s.push_str(&format!(
             "{:<w$}  {:>11}  {:<8}  {}\n",
             format!("{}{mark}", g.exercise.id),
             pts,
             g.status(),
-            fail
+            if test.is_empty() { &msg } else { &test }
         ));
+        // The message on a line of its own, so the part that says what is
+        // wrong is never cut to fit the table.
+        if !test.is_empty() {
+            s.push_str(&format!("    {}\n", shorten(&msg, MESSAGE_WIDTH)));
+        }
     }
     let total: f64 = grades.iter().map(ExerciseGrade::score).sum();
     let required: u32 = grades
@@ -610,9 +636,10 @@ mod tests {
         assert!((g[0].score() - 4.0 / 3.0).abs() < 1e-9, "{}", table(&g));
         let t = table(&g);
         assert!(
-            t.contains("adds: assertion `left == right` failed: 1 + 2"),
+            t.contains("  adds\n    assertion `left == right` failed: 1 + 2"),
             "{t}"
         );
+        assert!(g[0].first_failure().contains("| left: "), "{t}");
     }
 
     #[test]

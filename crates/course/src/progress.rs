@@ -28,7 +28,7 @@ pub enum State {
     NotStarted,
     /// Every graded test passes.
     Done,
-    /// Some graded test fails: the first failure.
+    /// Some graded test fails: the first failure (`test: message`).
     Failing(String),
 }
 
@@ -46,7 +46,15 @@ pub fn run(args: &Args) -> Result<(), String> {
                 done += 1;
                 "done".to_string()
             }
-            State::Failing(f) => format!("failing  {f}"),
+            State::Failing(f) => match f.split_once(": ") {
+                // the test on the row, what is wrong on a line of its own
+                Some((test, msg)) if !test.contains(' ') => format!(
+                    "failing  {test}\n{:<19}{}",
+                    "",
+                    grade::shorten(msg, grade::MESSAGE_WIDTH)
+                ),
+                _ => format!("failing  {f}"),
+            },
         };
         println!("{topic:<17} {id:<w$}  {s}");
     }

@@ -471,7 +471,9 @@ pub fn parse_run(
 }
 
 /// The line of a failure that says what went wrong: the panic message
-/// (the line after `thread '…' panicked at file:line:col:`).
+/// (the line after `thread '…' panicked at file:line:col:`), without the
+/// wrapping that hides it: proptest's `Test failed: ` and ` at file:line.`,
+/// and with an `assert_eq!`'s two sides (`left: 1 | right: 2`).
 pub fn first_failure_line(output: &str) -> String {
     let lines: Vec<&str> = output.lines().collect();
     for (i, l) in lines.iter().enumerate() {
@@ -479,13 +481,41 @@ pub fn first_failure_line(output: &str) -> String {
             && l.contains("panicked at")
             && let Some(next) = lines.get(i + 1)
         {
-            return next.trim().to_string();
+            let mut msg = informative(next.trim());
+            if msg.starts_with("assertion `left") {
+                for side in lines[i + 2..].iter().take(2) {
+                    let side = side.trim();
+                    if side.starts_with("left:") || side.starts_with("right:") {
+                        let short: String = side.chars().take(60).collect();
+                        msg.push_str(" | ");
+                        msg.push_str(&short);
+                    }
+                }
+            }
+            return msg;
         }
     }
     lines
         .iter()
         .find(|l| !l.trim().is_empty())
         .map_or(String::new(), |l| l.trim().to_string())
+}
+
+/// `Test failed: dq differs at crates/x/tests/graded.rs:12.` → `dq differs`.
+fn informative(line: &str) -> String {
+    let mut s = line.strip_prefix("Test failed: ").unwrap_or(line);
+    // prop_assert! appends ` at <file>:<line>`, proptest a final `.`.
+    if let Some(at) = s.rfind(" at ") {
+        let tail = s[at + 4..].trim_end_matches('.');
+        if let Some((file, line)) = tail.rsplit_once(':')
+            && file.ends_with(".rs")
+            && !line.is_empty()
+            && line.chars().all(|c| c.is_ascii_digit())
+        {
+            s = &s[..at];
+        }
+    }
+    s.trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -530,6 +560,20 @@ test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out
             "dw differs at (0, 1): analytic 1, numeric 2"
         );
         assert!(f["c::panics"].contains("did not panic"));
+        // proptest's wrapping and an assert_eq!'s sides
+        let prop = "thread 't' (3) panicked at tests/graded.rs:9:5:\nTest \
+                    failed: dq differs from the engine's at \
+                    crates/attention/tests/graded.rs:226.\nminimal failing \
+                    input: d = 1\n";
+        assert_eq!(first_failure_line(prop), "dq differs from the engine's");
+        let eq = "thread 't' (3) panicked at tests/graded.rs:9:5:\nassertion \
+                  `left == right` failed: the shape\n  left: (2, 3)\n \
+                  right: (3, 2)\nnote: run with\n";
+        assert_eq!(
+            first_failure_line(eq),
+            "assertion `left == right` failed: the shape | left: (2, 3) | \
+             right: (3, 2)"
+        );
         // a forged line before libtest's own does not turn FAILED into ok
         let forged = "test a_b::y ... ok\ntest a_b::y ... FAILED\n";
         assert!(!parse_run(forged).0["a_b::y"]);

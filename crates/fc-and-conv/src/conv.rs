@@ -63,6 +63,9 @@ impl foundations::Params for Conv {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>)) {
         self.params.visit_mut(f);
     }
+    fn layouts(&self, f: &mut dyn FnMut(&str, foundations::Layout)) {
+        self.params.layouts(f);
+    }
 }
 
 /// What [`Conv::backward_reference`] needs: the input.

@@ -9,7 +9,7 @@
 //!
 //! Book: *Fully connected and convolution layers → Volumes*.
 
-use foundations::{DMatrix, Params};
+use foundations::{Axis, DMatrix, Layout, Params};
 use std::fmt;
 use std::ops::{Index, IndexMut};
 
@@ -264,6 +264,11 @@ impl Params for Volume {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>)) {
         f("", &mut self.data);
     }
+    /// Entry `(d, p)` reads `channel d; row i, column j`.
+    fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+        let grid = Axis::grid(&[("row", self.height), ("column", self.width)]);
+        f("", Layout::new(Axis::label("channel"), grid));
+    }
 }
 
 /// Panics unless every volume of `batch` has shape `expected`, naming the
@@ -316,6 +321,17 @@ mod tests {
 
     fn counting(shape: Shape) -> Volume {
         Volume::from_fn(shape, |d, i, j| (100 * d + 10 * i + j) as f64)
+    }
+
+    #[test]
+    fn a_gradient_report_names_an_entry_by_channel_row_and_column() {
+        // a batch of volumes named x: entry (1, 22) of x.0, W = 5
+        let x = foundations::Named("x", vec![counting(Shape::new(2, 5, 5))]);
+        let l = foundations::layout::layouts_of(&x);
+        assert_eq!(
+            l["x.0"].describe((1, 22), (2, 25)).unwrap(),
+            "channel 1; row 4, column 2"
+        );
     }
 
     #[test]

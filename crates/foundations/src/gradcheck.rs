@@ -13,6 +13,7 @@
 //! numeric) and the classic relative error `|a − n| / max(|a| + |n|, 1e-12)`
 //! that CS231n prints. Book: *Foundations → Checking gradients*.
 
+use crate::layout::{Layout, layouts_of};
 use crate::params::{Params, ParamsExt};
 use nalgebra::DMatrix;
 use rand::Rng as _;
@@ -74,12 +75,34 @@ pub struct ParamCheck {
     pub rel_error: f64,
     /// How many entries failed the criterion.
     pub failures: usize,
+    /// Every analytic entry (transposed back when it came transposed).
+    pub analytic_all: DMatrix<f64>,
+    /// Every numeric entry.
+    pub numeric_all: DMatrix<f64>,
+    /// The layout the layer gives this parameter (or none).
+    pub layout: Layout,
+    /// The gradient came with the transposed shape (a failure even when
+    /// its transpose matches).
+    pub transposed_shape: bool,
+    /// What the pattern of the failure suggests, in one line.
+    pub diagnosis: Option<String>,
 }
 
 impl ParamCheck {
-    /// Whether every entry passed.
+    /// Whether every entry passed (and the shape was the parameter's).
     pub fn passed(&self) -> bool {
-        self.failures == 0
+        self.failures == 0 && !self.transposed_shape
+    }
+
+    /// `(9, 3) = gate g, unit 0; x[0]`: the worst entry, in the layout's
+    /// words when there is one.
+    pub fn worst_entry(&self) -> String {
+        let (i, j) = self.worst;
+        match self.layout.describe(self.worst, self.shape) {
+            Some(d) if d.starts_with("t = ") => format!("({i}, {j}), {d}"),
+            Some(d) => format!("({i}, {j}) = {d}"),
+            None => format!("({i}, {j})"),
+        }
     }
 }
 
@@ -90,6 +113,8 @@ pub struct GradReport {
     pub loss: f64,
     /// One entry per named parameter, in visiting order.
     pub params: Vec<ParamCheck>,
+    /// The criterion used.
+    pub tol: Tolerance,
 }
 
 impl GradReport {
@@ -102,25 +127,97 @@ impl GradReport {
     pub fn param(&self, name: &str) -> Option<&ParamCheck> {
         self.params.iter().find(|p| p.name == name)
     }
+
+    /// The failed gradient with the largest error (relative error at its
+    /// worst entry, then `|a − n|`), whatever its place in the list.
+    pub fn worst(&self) -> Option<&ParamCheck> {
+        let key = |p: &ParamCheck| {
+            let shape = if p.transposed_shape { 2.0 } else { 0.0 };
+            (shape + p.rel_error, (p.analytic - p.numeric).abs())
+        };
+        self.params.iter().filter(|p| !p.passed()).max_by(|x, y| {
+            key(x)
+                .partial_cmp(&key(y))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    }
+
+    /// The absolute floor `atol·max(1, |L|)`.
+    fn floor(&self) -> f64 {
+        self.tol.atol * self.loss.abs().max(1.0)
+    }
+
+    /// One line saying what went wrong, for the top of a message:
+    /// `dw does not match the numeric gradient: <diagnosis>` (or the worst
+    /// entry when no pattern fits), then the values on a second line.
+    pub fn headline(&self) -> Option<String> {
+        let bad = self.worst()?;
+        let what = match &bad.diagnosis {
+            Some(d) => d.clone(),
+            None => format!("worst at {}", bad.worst_entry()),
+        };
+        Some(format!(
+            "d{} does not match the numeric gradient: {what}\n  entry {}: \
+             analytic {:.9e} vs numeric {:.9e} (relative error {:.2e}; {} \
+             of {} entries off)",
+            bad.name,
+            bad.worst_entry(),
+            bad.analytic,
+            bad.numeric,
+            bad.rel_error,
+            bad.failures,
+            bad.shape.0 * bad.shape.1,
+        ))
+    }
 }
 
 impl fmt::Display for GradReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "gradient check at L = {:.6e}", self.loss)?;
+        let floor = self.floor();
         writeln!(
             f,
-            "  {:<18} {:>7} {:>9} {:>14} {:>14} {:>9}  result",
+            "gradient check at L = {:.6e} (an entry passes when |a − n| ≤ \
+             {:.0e}·(|a| + |n|) + {floor:.1e})",
+            self.loss, self.tol.rtol
+        )?;
+        let w = self
+            .params
+            .iter()
+            .map(|p| p.name.len() + 1)
+            .max()
+            .unwrap_or(8)
+            .max(8);
+        writeln!(
+            f,
+            "  {:<w$} {:>7} {:>7} {:>13} {:>13} {:>9}  result",
             "gradient", "shape", "worst", "analytic", "numeric", "rel.err"
         )?;
         for p in &self.params {
-            let verdict = if p.passed() {
-                "ok".to_string()
+            let verdict = if p.transposed_shape {
+                "FAILED: transposed shape".to_string()
+            } else if !p.passed() {
+                let at = p
+                    .layout
+                    .describe(p.worst, p.shape)
+                    .map(|d| format!(" (worst: {d})"))
+                    .unwrap_or_default();
+                format!(
+                    "FAILED {} of {}{at}",
+                    p.failures,
+                    p.shape.0 * p.shape.1
+                )
+            } else if p.rel_error > self.tol.rtol {
+                format!(
+                    "ok: |a − n| = {:.1e} is under the absolute floor \
+                     {floor:.1e} (rounding noise near 0)",
+                    (p.analytic - p.numeric).abs()
+                )
             } else {
-                format!("FAILED ({} entries)", p.failures)
+                "ok".to_string()
             };
             writeln!(
                 f,
-                "  {:<18} {:>7} {:>9} {:>14.6e} {:>14.6e} {:>9.2e}  {verdict}",
+                "  {:<w$} {:>7} {:>7} {:>13.6e} {:>13.6e} {:>9.2e}  {verdict}",
                 format!("d{}", p.name),
                 format!("{}x{}", p.shape.0, p.shape.1),
                 format!("({},{})", p.worst.0, p.worst.1),
@@ -128,6 +225,20 @@ impl fmt::Display for GradReport {
                 p.numeric,
                 p.rel_error,
             )?;
+        }
+        // Each diagnosis once, after the gradients it concerns.
+        let mut said: Vec<(Vec<String>, &str)> = Vec::new();
+        for p in &self.params {
+            let Some(d) = p.diagnosis.as_deref() else {
+                continue;
+            };
+            match said.iter_mut().find(|s| s.1 == d) {
+                Some(s) => s.0.push(format!("d{}", p.name)),
+                None => said.push((vec![format!("d{}", p.name)], d)),
+            }
+        }
+        for (names, d) in said {
+            writeln!(f, "  {}: {d}", names.join(", "))?;
         }
         Ok(())
     }
@@ -145,10 +256,13 @@ fn set_entry<P: Params>(p: &mut P, k: usize, i: usize, j: usize, value: f64) {
 }
 
 /// Compares `analytic` (the gradient of `loss` at `theta`, as a value of
-/// the same type) with central differences over every entry.
+/// the same type) with central differences over every entry. A gradient
+/// returned with the transposed shape is checked transposed and reported
+/// as such.
 ///
 /// # Panics
-/// When `analytic` has other names or shapes than `theta`.
+/// When `analytic` has other names or shapes than `theta` (other than a
+/// transposed shape).
 pub fn check_gradients<P: Params + Clone>(
     theta: &P,
     analytic: &P,
@@ -160,7 +274,8 @@ pub fn check_gradients<P: Params + Clone>(
 /// [`check_gradients`] with an explicit [`Tolerance`].
 ///
 /// # Panics
-/// When `analytic` has other names or shapes than `theta`.
+/// When `analytic` has other names or shapes than `theta` (other than a
+/// transposed shape).
 pub fn check_gradients_with<P: Params + Clone>(
     tol: Tolerance,
     theta: &P,
@@ -169,13 +284,29 @@ pub fn check_gradients_with<P: Params + Clone>(
 ) -> GradReport {
     let shapes = theta.shapes();
     let grads = analytic.shapes();
+    let transposed: Vec<bool> = shapes
+        .iter()
+        .zip(&grads)
+        .map(|(w, g)| w.0 == g.0 && w.1 != g.1 && (w.1.1, w.1.0) == g.1)
+        .collect();
+    let fixed: Vec<_> = grads
+        .iter()
+        .zip(&transposed)
+        .map(|(g, &t)| (g.0.clone(), if t { (g.1.1, g.1.0) } else { g.1 }))
+        .collect();
     assert_eq!(
-        shapes, grads,
+        shapes, fixed,
         "check_gradients: the gradient's names and shapes differ from the \
          parameters'"
     );
     let mut values = Vec::new();
     analytic.visit(&mut |_, m| values.push(m.clone()));
+    for (v, &t) in values.iter_mut().zip(&transposed) {
+        if t {
+            *v = v.transpose();
+        }
+    }
+    let layouts = layouts_of(theta);
     let l0 = loss(theta);
     let mut probe = theta.clone();
     let mut params = Vec::new();
@@ -184,6 +315,7 @@ pub fn check_gradients_with<P: Params + Clone>(
             .get_nth(k)
             .expect("check_gradients: parameter disappeared");
         let mut check = ParamCheck {
+            layout: layouts.get(&name).cloned().unwrap_or_default(),
             name,
             shape: (rows, cols),
             worst: (0, 0),
@@ -191,6 +323,10 @@ pub fn check_gradients_with<P: Params + Clone>(
             numeric: 0.0,
             rel_error: 0.0,
             failures: 0,
+            analytic_all: values[k].clone(),
+            numeric_all: DMatrix::zeros(rows, cols),
+            transposed_shape: transposed[k],
+            diagnosis: None,
         };
         let mut worst_excess = f64::NEG_INFINITY;
         for j in 0..cols {
@@ -204,6 +340,7 @@ pub fn check_gradients_with<P: Params + Clone>(
                 set_entry(&mut probe, k, i, j, x);
                 let n = (plus - minus) / (2.0 * tol.h);
                 // ANCHOR_END: central
+                check.numeric_all[(i, j)] = n;
                 let a = values[k][(i, j)];
                 let ok = tol.passes(a, n, l0);
                 check.failures += usize::from(!ok);
@@ -223,7 +360,13 @@ pub fn check_gradients_with<P: Params + Clone>(
         }
         params.push(check);
     }
-    GradReport { loss: l0, params }
+    let mut report = GradReport {
+        loss: l0,
+        params,
+        tol,
+    };
+    crate::diagnose::annotate(&mut report);
+    report
 }
 
 trait GetNth {
@@ -247,7 +390,9 @@ impl<P: Params> GetNth for P {
 /// Checks every entry and panics with the whole report when any fails.
 ///
 /// `what` names the function under test in the message, e.g.
-/// `"lstm::step_backward"`.
+/// `"lstm::step_backward"`. Entries are named in the layouts the layer
+/// gives ([`Params::layouts`]); the first line names the gradient with the
+/// largest error and, when the failure fits a classic mistake, says which.
 ///
 /// # Panics
 /// When any entry fails: the message names the gradient, the worst entry,
@@ -261,8 +406,9 @@ pub fn assert_gradients<P: Params + Clone>(
 ) -> GradReport {
     let (want, got) = (theta.shapes(), analytic.shapes());
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+        let transposed = w.0 == g.0 && (w.1.1, w.1.0) == g.1;
         assert!(
-            w == g,
+            w == g || transposed,
             "{what}: gradient {i} is d{} of shape {}x{}, expected d{} of \
              shape {}x{} (the parameter's)",
             g.0,
@@ -281,20 +427,8 @@ pub fn assert_gradients<P: Params + Clone>(
         want.len()
     );
     let report = check_gradients(theta, analytic, loss);
-    if let Some(bad) = report.params.iter().find(|p| !p.passed()) {
-        panic!(
-            "{what}: d{} does not match the numeric gradient: entry ({}, {}) \
-             analytic {:.9e} vs numeric {:.9e} (relative error {:.2e}; \
-             {} of {} entries off)\n{report}",
-            bad.name,
-            bad.worst.0,
-            bad.worst.1,
-            bad.analytic,
-            bad.numeric,
-            bad.rel_error,
-            bad.failures,
-            bad.shape.0 * bad.shape.1,
-        );
+    if let Some(headline) = report.headline() {
+        panic!("{what}: {headline}\n{report}");
     }
     report
 }
@@ -444,12 +578,12 @@ mod tests {
         assert_eq!(w.failures, 1, "{report}");
         assert_eq!(w.worst, (2, 3));
         assert!(report.param("h0").unwrap().passed());
-        assert!(report.to_string().contains("FAILED (1 entries)"));
+        assert!(report.to_string().contains("FAILED 1 of 25"), "{report}");
     }
 
     #[test]
     #[should_panic(
-        expected = "rnn: dw does not match the numeric gradient: entry (1, 0)"
+        expected = "rnn: dw does not match the numeric gradient: worst at (1, 0)"
     )]
     fn assertion_message_names_gradient_entry_and_values() {
         let (w, h0, x) = setup(3, 1);
@@ -464,9 +598,11 @@ mod tests {
 
     #[test]
     #[should_panic(
-        expected = "rnn: gradient 1 is dh0 of shape 1x3, expected dh0 of shape 3x1 (the parameter's)"
+        expected = "rnn: dh0 does not match the numeric gradient: returned \
+                    with the transposed shape: 1x3 where the parameter is 3x1; \
+                    its transpose matches the numeric gradient"
     )]
-    fn a_gradient_of_the_wrong_shape_is_named_with_both_shapes() {
+    fn a_gradient_returned_transposed_is_named_with_both_shapes() {
         let (w, h0, x) = setup(3, 1);
         let (dw, dh0) = recurrence_grad(&w, &h0, &x, 4);
         let theta = (Named("w", w), Named("h0", h0));
@@ -474,6 +610,47 @@ mod tests {
         assert_gradients("rnn", &theta, &grads, |p| {
             recurrence(&p.0.1, &p.1.1, &x, 4)
         });
+    }
+
+    #[test]
+    fn an_ok_row_with_a_large_relative_error_says_why_it_is_ok() {
+        // L = Σ w² + 3·v: dL/dw is 2w, 1e-12 here, below the rounding
+        // noise of the central difference (about 2e-11·|L|).
+        let w = DMatrix::from_element(2, 1, 5e-13);
+        let v = DMatrix::from_element(1, 1, 0.7);
+        let theta = (Named("w", w.clone()), Named("v", v));
+        let grads = (
+            Named("w", &w * 2.0),
+            Named("v", DMatrix::from_element(1, 1, 3.0)),
+        );
+        let report = check_gradients(&theta, &grads, |p| {
+            p.0.1.norm_squared() + 3.0 * p.1.1[(0, 0)] + 1.0
+        });
+        println!("{report}");
+        assert!(report.passed(), "{report}");
+        let w = report.param("w").unwrap();
+        assert!(w.rel_error > 1e-3, "{report}");
+        let text = report.to_string();
+        assert!(
+            text.contains("ok: |a − n| = ")
+                && text.contains("under the absolute floor"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_headline_names_the_worst_gradient_not_the_first() {
+        let (w, h0, x) = setup(3, 4);
+        let (mut dw, mut dh0) = recurrence_grad(&w, &h0, &x, 4);
+        dw[(0, 0)] *= 1.0 + 1e-4; // a small error, declared first
+        dh0[(1, 0)] = -dh0[(1, 0)]; // a large one, declared second
+        let theta = (Named("w", w), Named("h0", h0));
+        let grads = (Named("w", dw), Named("h0", dh0));
+        let report = check_gradients(&theta, &grads, |p| {
+            recurrence(&p.0.1, &p.1.1, &x, 4)
+        });
+        let head = report.headline().unwrap();
+        assert!(head.starts_with("dh0 does not match"), "{head}");
     }
 
     #[test]

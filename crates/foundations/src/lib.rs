@@ -13,12 +13,14 @@
 
 pub mod activations;
 pub mod clip;
+pub mod diagnose;
 pub mod dropout;
 pub mod error;
 pub mod fast_math;
 pub mod figures;
 pub mod gradcheck;
 pub mod init;
+pub mod layout;
 pub mod ops;
 pub mod optim;
 pub mod params;
@@ -29,6 +31,7 @@ pub mod testing;
 
 pub use error::{Error, ensure_finite};
 pub use gradcheck::{GradReport, assert_gradients, check_gradients};
+pub use layout::{Axis, Layout, Steps};
 pub use nalgebra::DMatrix;
 pub use params::{Named, Params, ParamsExt};
 pub use testing::graded_config;

@@ -3,6 +3,7 @@
 //! as the parameters, so optimizers, clipping and gradient checks work on any
 //! layer through this one trait.
 
+use crate::layout::{Layout, layouts_child};
 use nalgebra::DMatrix;
 
 // ANCHOR: params
@@ -12,6 +13,12 @@ pub trait Params {
     fn visit(&self, f: &mut dyn FnMut(&str, &DMatrix<f64>));
     /// Calls `f` on every parameter matrix, mutably, in the same order.
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>));
+    /// The [`Layout`] of the matrices that have one in the lecture's words
+    /// (the LSTM's gate blocks, a volume's channels), by the same names;
+    /// gradient reports use it. The default: none.
+    fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+        let _ = f;
+    }
 }
 // ANCHOR_END: params
 
@@ -64,6 +71,11 @@ impl<P: Params> Params for Vec<P> {
             visit_child_mut(&i.to_string(), p, f);
         }
     }
+    fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+        for (i, p) in self.iter().enumerate() {
+            layouts_child(&i.to_string(), p, f);
+        }
+    }
 }
 
 /// A value under a name: `Named("x", x)` makes an input checkable as `x`.
@@ -76,6 +88,9 @@ impl<P: Params> Params for Named<P> {
     }
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut DMatrix<f64>)) {
         visit_child_mut(self.0, &mut self.1, f);
+    }
+    fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+        layouts_child(self.0, &self.1, f);
     }
 }
 
@@ -91,6 +106,9 @@ macro_rules! impl_tuple {
                 f: &mut dyn FnMut(&str, &mut DMatrix<f64>),
             ) {
                 $(self.$i.visit_mut(f);)+
+            }
+            fn layouts(&self, f: &mut dyn FnMut(&str, Layout)) {
+                $(self.$i.layouts(f);)+
             }
         }
     };
@@ -113,9 +131,16 @@ impl_tuple!(A 0, B 1, C 2, D 3, E 4);
 /// a.visit(&mut |n, _| names.push(n.to_string()));
 /// assert_eq!(names, ["w", "b"]);
 /// ```
+///
+/// A layer whose matrices have a layout in the lecture's words adds
+/// `layouts = |self_, f| …`, a function that calls
+/// `f(name, Layout)` for them (see [`crate::layout`]).
 #[macro_export]
 macro_rules! impl_params {
     ($ty:ident { $($field:ident),+ $(,)? }) => {
+        $crate::impl_params!($ty { $($field),+ } layouts = |_s, _f| {});
+    };
+    ($ty:ident { $($field:ident),+ $(,)? } layouts = $own:expr) => {
         impl $crate::Params for $ty {
             fn visit(
                 &self,
@@ -130,6 +155,15 @@ macro_rules! impl_params {
             ) {
                 $($crate::params::visit_child_mut(
                     stringify!($field), &mut self.$field, f);)+
+            }
+            fn layouts(
+                &self,
+                f: &mut dyn FnMut(&str, $crate::layout::Layout),
+            ) {
+                $($crate::layout::layouts_child(
+                    stringify!($field), &self.$field, f);)+
+                let own: fn(&$ty, &mut dyn FnMut(&str, $crate::layout::Layout)) = $own;
+                own(self, f);
             }
         }
     };

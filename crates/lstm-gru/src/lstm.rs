@@ -30,7 +30,26 @@ pub struct Lstm {
     /// One bias per gate row, `4n x 1`.
     pub b: Mat,
 }
-impl_params!(Lstm { w, b });
+impl_params!(Lstm { w, b } layouts = Lstm::gate_layouts);
+
+impl Lstm {
+    // ANCHOR: gate_layouts
+    /// The lecture's names of `W`'s and `b`'s entries, for gradient
+    /// reports: rows by gate (i, f, o, g) and unit, columns by `h_prev`
+    /// and `x` (row 9 of a cell with `n = 3` is gate g, unit 0).
+    fn gate_layouts(&self, f: &mut dyn FnMut(&str, foundations::Layout)) {
+        use foundations::{Axis, Layout};
+        let n = self.w.nrows() / 4;
+        let gates = Axis::blocks("gate", &["i", "f", "o", "g"], "unit");
+        let cols = Axis::parts(&[
+            ("h_prev", n),
+            ("x", self.w.ncols().saturating_sub(n)),
+        ]);
+        f("w", Layout::new(gates.clone(), cols));
+        f("b", Layout::rows(gates));
+    }
+    // ANCHOR_END: gate_layouts
+}
 
 /// The state an LSTM carries from step to step: `h` and `c`, each `n x B`.
 #[derive(Debug, Clone, PartialEq)]

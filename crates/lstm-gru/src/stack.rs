@@ -30,6 +30,9 @@ impl<C: Params> Params for Stack<C> {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Mat)) {
         visit_child_mut("cells", &mut self.cells, f);
     }
+    fn layouts(&self, f: &mut dyn FnMut(&str, foundations::Layout)) {
+        foundations::layout::layouts_child("cells", &self.cells, f);
+    }
 }
 
 /// What the stack's step backward needs: each layer's cache, bottom first.

@@ -6,7 +6,7 @@
 //! `foundations::assert_gradients`, which names the gradient, the worst
 //! entry, and the analytic and numeric values when they disagree.
 
-use foundations::{Mat, Named, assert_gradients, graded_config, rng};
+use foundations::{Mat, Named, Steps, assert_gradients, graded_config, rng};
 use lstm_gru::{Lstm, LstmState, LstmStateGrads};
 use proptest::prelude::*;
 use vanilla_rnn_bptt::RecurrentCell;
@@ -199,13 +199,13 @@ mod lstm_through_time {
         let (g, d0, dxs) = l.backward_reference(&cache, &us, &d_last);
         let theta = (
             l,
-            Named("xs", xs),
+            Named("xs", Steps(xs)),
             Named("h0", st0.h.clone()),
             Named("c0", st0.c.clone()),
         );
         let grads = (
             g,
-            Named("xs", dxs),
+            Named("xs", Steps(dxs)),
             Named("h0", d0.d_h),
             Named("c0", d0.d_c),
         );
@@ -218,7 +218,7 @@ mod lstm_through_time {
                     h: p.2.1.clone(),
                     c: p.3.1.clone(),
                 };
-                let (hs, last, _) = p.0.forward_reference(&st, &p.1.1);
+                let (hs, last, _) = p.0.forward_reference(&st, &p.1.1.0);
                 hs.iter().zip(&us).map(|(h, u)| dot(u, h)).sum::<f64>()
                     + dot(&v, &last.c)
             },

@@ -23,7 +23,8 @@ pub struct MultiHeadAttention {
     /// `h`, the number of heads.
     pub heads: usize,
 }
-impl_params!(MultiHeadAttention { w_q, w_k, w_v, w_o });
+impl_params!(MultiHeadAttention { w_q, w_k, w_v, w_o }
+    layouts = MultiHeadAttention::head_layouts);
 
 /// What backward needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,17 @@ impl MultiHeadAttention {
     /// `d_k = d/h`, the rows of one head.
     pub fn head_size(&self) -> usize {
         self.width() / self.heads
+    }
+
+    /// The lecture's names of the projections' entries, for gradient
+    /// reports: `W_Q`, `W_K`, `W_V` by head and row (each head reads its
+    /// `d_k` rows), `W_O` by head and column (it reads the stacked heads).
+    fn head_layouts(&self, f: &mut dyn FnMut(&str, foundations::Layout)) {
+        use foundations::{Axis, Layout};
+        for name in ["w_q", "w_k", "w_v"] {
+            f(name, Layout::rows(Axis::heads(self.heads, "row")));
+        }
+        f("w_o", Layout::cols(Axis::heads(self.heads, "column")));
     }
 
     /// `Y = W_O concat_m(attention(Q_m, K_m, V_m))` with `Q = W_Q X_q`,

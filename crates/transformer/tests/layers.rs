@@ -408,3 +408,15 @@ fn wrong_d_y_shape_is_named() {
     let (_, c) = attention::forward(&q, &q, &v, Mask::None);
     attention::backward(&c, &DMatrix::zeros(2, 3));
 }
+
+#[test]
+fn a_gradient_report_names_projection_entries_by_head() {
+    // d = 4, h = 2: rows 2..4 of W_Q are head 1's, columns 2..4 of W_O too.
+    let mha = MultiHeadAttention::new(4, 2, &mut rng(1)).unwrap();
+    let l = foundations::layout::layouts_of(&mha);
+    assert_eq!(l["w_q"].describe((3, 0), (4, 4)).unwrap(), "head 1, row 1");
+    assert_eq!(
+        l["w_o"].describe((0, 2), (4, 4)).unwrap(),
+        "head 1, column 0"
+    );
+}
