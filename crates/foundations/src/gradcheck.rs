@@ -470,6 +470,7 @@ pub fn check_directional<P: Params + Clone>(
                 grad.iter().map(|_| rng.random_range(-1.0..1.0)).collect();
             let norm = t.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
             t.iter_mut().for_each(|x| *x /= norm);
+            // ANCHOR: directional
             let a: f64 = t.iter().zip(&grad).map(|(t, g)| t * g).sum();
             let shifted = |s: f64| {
                 let mut p = theta.clone();
@@ -484,6 +485,7 @@ pub fn check_directional<P: Params + Clone>(
             };
             let n = (loss(&shifted(tol.h)) - loss(&shifted(-tol.h)))
                 / (2.0 * tol.h);
+            // ANCHOR_END: directional
             DirectionalCheck {
                 analytic: a,
                 numeric: n,
