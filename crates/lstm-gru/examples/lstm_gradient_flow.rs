@@ -115,14 +115,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let lj = jacobian_norm(&lstm, xs, unit_c, |g: &LstmStateGrads| {
             g.d_c.clone()
         });
-        // the direct path alone: the product of forget gates
+        // ANCHOR: forget_product
+        // the direct path alone: ∂c_T/∂c_0 along c = diag(f_1 ⊙ … ⊙ f_T)
         let mut state = lstm.zero_state(1);
         let mut prod = Mat::from_element(n, 1, 1.0);
         for x in xs {
             let (next, cache) = lstm.step_forward(&state, x);
+            // rows n..2n of the gates are f
             prod.component_mul_assign(&cache.gates.rows(n, n));
             state = next;
         }
+        // ANCHOR_END: forget_product
         let fp = prod.max();
         let lj3 = jacobian_norm(&lstm3, xs, unit_c, |g: &LstmStateGrads| {
             g.d_c.clone()
