@@ -28,6 +28,8 @@ use vanilla_rnn_bptt::{
 
 const N: usize = 100;
 const T_MAX: usize = 100;
+/// The lowest norm the chart draws.
+const FLOOR: f64 = 1e-20;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -136,9 +138,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             at(50),
             at(100),
         )?;
-        // a norm of exactly 0 cannot be drawn on a log scale
-        let points = points.iter().map(|&(t, g)| (t, g.max(1e-300))).collect();
-        series.push(Series::new(format!("{act}, W = {w}"), points));
+        // the chart stops at 1e-20 (a curve that falls below it would
+        // squeeze the others into its top); the table has every value
+        let shown: Vec<(f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|&(_, g)| g >= FLOOR)
+            .collect();
+        let mut label = format!("{act}, W = {w}");
+        if shown.len() < points.len() {
+            label += &format!(" (< 1e-20 after T = {})", shown.len());
+        }
+        series.push(Series::new(label, shown));
     }
     print!("{table}");
     if !args.figures {
