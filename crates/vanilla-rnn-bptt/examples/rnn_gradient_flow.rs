@@ -118,11 +118,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     let s = w_small.singular_values();
-    println!(
-        "W ~ N(0, 0.01²): singular values in [{:.4}, {:.4}]",
+    let note = format!(
+        "The singular values of W ~ N(0, 0.01²) lie in [{:.4}, {:.4}].",
         s.min(),
         s.max()
     );
+    println!("{note}");
     let mut table = String::from(
         "| cell | W | T = 10 | T = 25 | T = 50 | T = 100 |\n\
          |---|---|---:|---:|---:|---:|\n",
@@ -168,7 +169,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!(
             "<!-- written by `cargo run --release -p vanilla-rnn-bptt \
              --example rnn_gradient_flow -- --figures` (seed 1, n = {N}) \
-             -->\n\n{table}"
+             -->\n\n{table}\n{note}\n"
         ),
     )?;
     println!("wrote the book's gradient-flow chart and table");
