@@ -76,13 +76,15 @@ pub enum Scale {
 
 type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
-const COLORS: [RGBColor; 6] = [
+const COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
 ];
 
 /// A line chart of `series` written as SVG to `path`.
@@ -122,15 +124,20 @@ pub fn line_chart(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70);
+    // a log axis labels its ticks as powers of ten (1e-9), never as
+    // 0.0000000010000000002
+    let log_fmt = |v: &f64| format!("{v:.0e}");
     macro_rules! draw {
         ($chart:expr) => {{
             let mut chart = $chart;
-            chart
-                .configure_mesh()
-                .x_desc(x_label)
+            let mut mesh = chart.configure_mesh();
+            mesh.x_desc(x_label)
                 .y_desc(y_label)
-                .light_line_style(WHITE.mix(0.0))
-                .draw()?;
+                .light_line_style(WHITE.mix(0.0));
+            if scale == Scale::Log {
+                mesh.y_label_formatter(&log_fmt);
+            }
+            mesh.draw()?;
             for (k, s) in series.iter().enumerate() {
                 let c = COLORS[k % COLORS.len()];
                 chart

@@ -1,6 +1,9 @@
 //! Experiment 1 — gradient flow: the norm of the Jacobian `∂c_T/∂c_0` of an
-//! LSTM and of `∂h_T/∂h_0` of a vanilla RNN as `T` grows, on the same random
-//! inputs, at initialisation. Each Jacobian is built row by row by the
+//! LSTM and of `∂h_T/∂h_0` of a GRU and of vanilla RNNs as `T` grows, on the
+//! same random inputs, at initialisation. The vanilla cells include the two
+//! cures that keep the architecture: a careful initialisation (`W_hh`
+//! orthogonal) and a better activation with it (the ReLU cell with
+//! `W_hh = I`, Le et al.'s IRNN). Each Jacobian is built row by row by the
 //! cells' own backward passes (a unit gradient on one entry of the last
 //! state, carried back `T` steps); its norm is the largest singular value.
 //!
@@ -13,8 +16,8 @@
 use clap::Parser;
 use foundations::figures::{Scale, Series, figure_path, line_chart};
 use foundations::{Mat, init, rng};
-use lstm_gru::{Lstm, LstmStateGrads};
-use vanilla_rnn_bptt::{RecurrentCell, RnnCell};
+use lstm_gru::{Gru, Lstm, LstmStateGrads};
+use vanilla_rnn_bptt::{RecurrentCell, ReluRnnCell, RnnCell};
 
 /// The largest singular value of `∂s_T/∂s_0` for the part of the state that
 /// `unit` puts a gradient on.
@@ -75,6 +78,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let rnn_small = rnn(1.0, &mut r);
     let rnn_large = rnn(4.0, &mut r);
+    let gru = Gru::new(d, n, &mut r)?;
+    // careful initialisation: W_hh a random orthogonal matrix (every
+    // singular value 1), the input weights as before
+    let rnn_orth = RnnCell {
+        w: init::normal(n, n, 1.0, &mut r).qr().q(),
+        ..rnn(1.0, &mut r)
+    };
+    // better activation and initialisation: ReLU with W_hh = I, b = 0
+    let irnn = ReluRnnCell {
+        u: init::uniform(n, d, s, &mut r),
+        ..ReluRnnCell::identity(d, n, 0.0, &mut r)?
+    };
     let unit_c = |k: usize| {
         let mut g = LstmStateGrads::zeros(n, 1);
         g.d_c[(k, 0)] = 1.0;
@@ -87,40 +102,52 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (mut l_pts, mut f_pts, mut r1, mut r4) =
         (vec![], vec![], vec![], vec![]);
-    let mut l3_pts = vec![];
+    let (mut l3_pts, mut g_pts, mut ro, mut ri) =
+        (vec![], vec![], vec![], vec![]);
     let mut rows = String::from(
         "| T | LSTM ‖∂c_T/∂c_0‖, b_f = 1 | max_k Π_t f_t[k] | LSTM, b_f = 3 | \
-         RNN ‖∂h_T/∂h_0‖, W ~ U(±1/√n) | RNN, W ×4 |\n\
-         |---:|---:|---:|---:|---:|---:|\n",
+         GRU ‖∂h_T/∂h_0‖ | RNN ‖∂h_T/∂h_0‖, W ~ U(±1/√n) | RNN, W ×4 | \
+         RNN, W orthogonal | ReLU RNN, W = I |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for t in (1..=t_max).filter(|t| *t <= 10 || t % 5 == 0) {
         let xs = &xs[..t];
         let lj = jacobian_norm(&lstm, xs, unit_c, |g: &LstmStateGrads| {
             g.d_c.clone()
         });
-        // the direct path alone: the product of forget gates
+        // ANCHOR: forget_product
+        // the direct path alone: ∂c_T/∂c_0 along c = diag(f_1 ⊙ … ⊙ f_T)
         let mut state = lstm.zero_state(1);
         let mut prod = Mat::from_element(n, 1, 1.0);
         for x in xs {
             let (next, cache) = lstm.step_forward(&state, x);
+            // rows n..2n of the gates are f
             prod.component_mul_assign(&cache.gates.rows(n, n));
             state = next;
         }
+        // ANCHOR_END: forget_product
         let fp = prod.max();
         let lj3 = jacobian_norm(&lstm3, xs, unit_c, |g: &LstmStateGrads| {
             g.d_c.clone()
         });
         let rj1 = jacobian_norm(&rnn_small, xs, unit_h, |g: &Mat| g.clone());
         let rj4 = jacobian_norm(&rnn_large, xs, unit_h, |g: &Mat| g.clone());
+        let gj = jacobian_norm(&gru, xs, unit_h, |g: &Mat| g.clone());
+        let oj = jacobian_norm(&rnn_orth, xs, unit_h, |g: &Mat| g.clone());
+        let ij = jacobian_norm(&irnn, xs, unit_h, |g: &Mat| g.clone());
         let floor = |v: f64| v.max(1e-300);
         l_pts.push((t as f64, floor(lj)));
         f_pts.push((t as f64, floor(fp)));
         l3_pts.push((t as f64, floor(lj3)));
         r1.push((t as f64, floor(rj1)));
         r4.push((t as f64, floor(rj4)));
+        g_pts.push((t as f64, floor(gj)));
+        ro.push((t as f64, floor(oj)));
+        ri.push((t as f64, floor(ij)));
         if [1, 5, 10, 25, 50, 100].contains(&t) {
             rows += &format!(
-                "| {t} | {lj:.2e} | {fp:.2e} | {lj3:.2e} | {rj1:.2e} | {rj4:.2e} |\n"
+                "| {t} | {lj:.2e} | {fp:.2e} | {lj3:.2e} | {gj:.2e} | {rj1:.2e} \
+                 | {rj4:.2e} | {oj:.2e} | {ij:.2e} |\n"
             );
         }
     }
@@ -139,6 +166,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Series::new("LSTM ‖∂c_T/∂c_0‖, b_f = 3", l3_pts),
             Series::new("RNN ‖∂h_T/∂h_0‖, W ~ U(±1/√n)", r1),
             Series::new("RNN ‖∂h_T/∂h_0‖, W ×4", r4),
+            Series::new("GRU ‖∂h_T/∂h_0‖", g_pts),
+            Series::new("RNN, W orthogonal", ro),
+            Series::new("ReLU RNN, W = I", ri),
         ],
         Scale::Log,
     )?;

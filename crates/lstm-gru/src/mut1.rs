@@ -63,10 +63,14 @@ impl Mut1 {
     /// When a shape does not fit.
     pub fn step_forward(&self, h: &Mat, x: &Mat) -> (Mat, MutCache) {
         check_step("Mut1::step_forward", (&self.w_hh, &self.w_xz), h, x);
+        // ANCHOR: mut1_forward
+        // z = σ(W_xz x + b_z)
         let z = sigmoid(&add_bias(&self.w_xz * x, &self.b_z));
+        // r = σ(W_xr x + W_hr h + b_r)
         let r = sigmoid(&add_bias(&self.w_xr * x + &self.w_hr * h, &self.b_r));
         // h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)
         update((&self.w_hh, &self.b_h), h, x, (r, z), tanh(x))
+        // ANCHOR_END: mut1_forward
     }
 
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and

@@ -1,10 +1,14 @@
 //! Mut2, the second of the three architectures that Jozefowicz, Zaremba &
 //! Sutskever (2015) found by searching over ten thousand recurrent cells,
-//! as the lecture's slide writes it (the paper's `h_t → h_{t+1}` written
-//! here as `h → h'`):
+//! as the paper writes it (its `h_t → h_{t+1}` written here as `h → h'`):
 //!
-//! `z = σ(W_xz x + W_hz h + b_z)`, `r = σ(x + b_r)`,
+//! `z = σ(W_xz x + W_hz h + b_z)`, `r = σ(x + W_hr h + b_r)`,
 //! `h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)`.
+//!
+//! The lecture's slide drops the reset gate's recurrent term and writes
+//! `r = σ(x + b_r)`: that is this cell with `W_hr = 0` (a test checks it),
+//! a gate that cannot see the state it resets. The book's errata appendix
+//! lists it.
 //!
 //! What the three variants share is in [`crate::mut_shared`]. A reference
 //! cell with an optional challenge exercise (its step backward). Book:
@@ -26,7 +30,8 @@ pub struct Mut2 {
     pub w_xz: Mat,
     pub w_hz: Mat,
     pub b_z: Mat,
-    /// `b_r`: the reset gate (it has no weights).
+    /// `W_hr`, `b_r`: the reset gate (`x` enters it without a weight).
+    pub w_hr: Mat,
     pub b_r: Mat,
     /// `W_hh`, `W_xh`, `b_h`: the candidate.
     pub w_hh: Mat,
@@ -37,6 +42,7 @@ impl_params!(Mut2 {
     w_xz,
     w_hz,
     b_z,
+    w_hr,
     b_r,
     w_hh,
     w_xh,
@@ -63,10 +69,14 @@ impl Mut2 {
     /// When a shape does not fit.
     pub fn step_forward(&self, h: &Mat, x: &Mat) -> (Mat, MutCache) {
         check_step("Mut2::step_forward", (&self.w_hh, &self.w_xz), h, x);
+        // ANCHOR: mut2_forward
+        // z = σ(W_xz x + W_hz h + b_z)
         let z = sigmoid(&add_bias(&self.w_xz * x + &self.w_hz * h, &self.b_z));
-        let r = sigmoid(&add_bias(x.clone(), &self.b_r));
+        // r = σ(x + W_hr h + b_r)
+        let r = sigmoid(&add_bias(x + &self.w_hr * h, &self.b_r));
         // h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)
         update((&self.w_hh, &self.b_h), h, x, (r, z), &self.w_xh * x)
+        // ANCHOR_END: mut2_forward
     }
 
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and
@@ -99,9 +109,11 @@ impl Mut2 {
         // forward: u = W_xh x
         g.w_xh = &d_a * x.transpose();
         let mut d_x = self.w_xh.transpose() * &d_a;
-        // forward: r = σ(x + b_r)
+        // forward: r = σ(x + W_hr h + b_r), x without a weight
         let d_ar = d_rh.component_mul(h).zip_map(r, |d, s| d * s * (1.0 - s));
+        g.w_hr = &d_ar * h.transpose();
         g.b_r = sum_columns(&d_ar);
+        d_h += self.w_hr.transpose() * &d_ar;
         d_x += &d_ar;
         // forward: z = σ(W_xz x + W_hz h + b_z)
         let gz = gate_backward(&d_z, z, (&self.w_xz, &self.w_hz), h, x);

@@ -67,11 +67,15 @@ impl Mut3 {
     /// When a shape does not fit.
     pub fn step_forward(&self, h: &Mat, x: &Mat) -> (Mat, MutCache) {
         check_step("Mut3::step_forward", (&self.w_hh, &self.w_xz), h, x);
+        // ANCHOR: mut3_forward
+        // z = σ(W_xz x + W_hz tanh(h) + b_z)
         let z = &self.w_xz * x + &self.w_hz * tanh(h);
         let z = sigmoid(&add_bias(z, &self.b_z));
+        // r = σ(W_xr x + W_hr h + b_r)
         let r = sigmoid(&add_bias(&self.w_xr * x + &self.w_hr * h, &self.b_r));
         // h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 − z)
         update((&self.w_hh, &self.b_h), h, x, (r, z), &self.w_xh * x)
+        // ANCHOR_END: mut3_forward
     }
 
     /// One step back from `∂L/∂h'`: the parameter gradients, `∂L/∂h` and

@@ -67,8 +67,12 @@ pub(crate) fn update(
     (r, z): (Mat, Mat),
     u: Mat,
 ) -> (Mat, MutCache) {
+    // ANCHOR: mut_update
+    // h̃ = tanh(W_hh (r ⊙ h) + u + b_h)
     let cand = tanh(&add_bias(w_hh * r.component_mul(h) + u, b_h));
+    // h' = h̃ ⊙ z + h ⊙ (1 − z)
     let next = cand.component_mul(&z) + h.zip_map(&z, |h, z| h * (1.0 - z));
+    // ANCHOR_END: mut_update
     let cache = MutCache {
         h: h.clone(),
         x: x.clone(),

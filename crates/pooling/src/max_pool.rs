@@ -17,12 +17,27 @@
 //! goes to the *first* of them in row-major order (top row first, then left
 //! to right), in both implementations.
 //!
+//! NaN: a window holding a NaN pools to NaN, and its gradient goes to the
+//! (first) NaN, as PyTorch does; both implementations compare with
+//! [`beats`], which says so.
+//!
 //! Book: *Pooling and a whole ConvNet → Max pooling*.
 
 use crate::window::Window;
 use fc_and_conv::volume::{expect_same_batch, expect_volumes};
 use fc_and_conv::{Shape, Volume};
 use foundations::Error;
+
+/// Whether `v` replaces `best` as a window's running maximum: when it is
+/// larger, or when it is a NaN and `best` is not. So a NaN wins and then
+/// stays (the maximum propagates NaN, as PyTorch's max pooling does: a
+/// plain `f64::max` would drop it), and among equal entries, or NaNs, the
+/// first one keeps its place.
+// ANCHOR: beats
+pub fn beats(v: f64, best: f64) -> bool {
+    v > best || (v.is_nan() && !best.is_nan())
+}
+// ANCHOR_END: beats
 
 /// Max pooling with an `F x F` window and stride `S`, for inputs of one
 /// shape.
@@ -106,7 +121,11 @@ impl MaxPool {
                         let mut m = f64::NEG_INFINITY;
                         for a in 0..f {
                             for b in 0..f {
-                                m = m.max(image[(c, i * s + a, j * s + b)]);
+                                let v = image[(c, i * s + a, j * s + b)];
+                                // larger, or a NaN (which then stays)
+                                if beats(v, m) {
+                                    m = v;
+                                }
                             }
                         }
                         y[(c, i, j)] = m;
@@ -145,12 +164,14 @@ impl MaxPool {
                 for i in 0..output.height {
                     for j in 0..output.width {
                         // forward: y[c,i,j] = max of the window, so find
-                        // the entry that won (the first maximum: strict >)
+                        // the entry that won (the first maximum, or the
+                        // first NaN: `beats` is a strict >)
                         let (mut a_max, mut b_max) = (0, 0);
                         for a in 0..f {
                             for b in 0..f {
                                 let v = x[(c, i * s + a, j * s + b)];
-                                if v > x[(c, i * s + a_max, j * s + b_max)] {
+                                let best = x[(c, i * s + a_max, j * s + b_max)];
+                                if beats(v, best) {
                                     (a_max, b_max) = (a, b);
                                 }
                             }
@@ -201,15 +222,15 @@ impl MaxPool {
                 let corner = i * s * w + j * s;
                 best.copy_from_slice(&xs[corner * depth..(corner + 1) * depth]);
                 at.fill(corner);
-                // the window in row-major order; strict > keeps the first
-                // maximum, as the reference does
+                // the window in row-major order; `beats` keeps the first
+                // maximum (or NaN), as the reference does
                 for a in 0..f {
                     for p in
                         (i * s + a) * w + j * s..(i * s + a) * w + j * s + f
                     {
                         let pixel = &xs[p * depth..(p + 1) * depth];
                         for c in 0..depth {
-                            if pixel[c] > best[c] {
+                            if beats(pixel[c], best[c]) {
                                 best[c] = pixel[c];
                                 at[c] = p;
                             }

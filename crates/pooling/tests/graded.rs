@@ -59,6 +59,33 @@ fn max_pooled(x: Volume, f: usize, s: usize) -> Volume {
     y.remove(0)
 }
 
+/// Entry by entry: equal, or both NaN (`==` is false for NaN).
+fn same(a: &[Volume], b: &[Volume]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(u, v)| {
+            u.shape() == v.shape()
+                && u.as_matrix()
+                    .iter()
+                    .zip(v.as_matrix().iter())
+                    .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
+        })
+}
+
+/// `x` with NaN written at about one entry in five (seeded).
+fn with_nans(x: Vec<Volume>, rng: &mut Rng) -> Vec<Volume> {
+    x.into_iter()
+        .map(|v| {
+            v.map(|e| {
+                if rand::Rng::random_bool(rng, 0.2) {
+                    f64::NAN
+                } else {
+                    e
+                }
+            })
+        })
+        .collect()
+}
+
 mod max_pool_forward {
     use super::*;
     use proptest::prelude::*;
@@ -109,6 +136,20 @@ mod max_pool_forward {
         assert_eq!(max_pooled(x, 2, 2)[(0, 0, 0)], -2.0);
     }
 
+    #[test]
+    fn a_nan_in_a_window_makes_that_output_nan_as_in_pytorch() {
+        // the NaN is not the first entry of its window, and the window
+        // holds a larger finite value: f64::max would drop the NaN
+        let x = slice(&[&[1.0, 9.0, 1.0, 2.0], &[f64::NAN, 3.0, 4.0, 3.0]]);
+        let y = max_pooled(x, 2, 2);
+        assert!(
+            y[(0, 0, 0)].is_nan(),
+            "window with a NaN gave {}",
+            y[(0, 0, 0)]
+        );
+        assert_eq!(y[(0, 0, 1)], 4.0, "a window without NaN is not touched");
+    }
+
     proptest! {
         #![proptest_config(foundations::graded_config())]
 
@@ -127,6 +168,34 @@ mod max_pool_forward {
             prop_assert_eq!(&y, &y_engine);
             prop_assert_eq!(y[0].shape(),
                             Shape::new(depth, h_out, w_out));
+        }
+
+        /// A NaN anywhere in a window makes that output NaN, in the
+        /// reference and the engine alike; the other outputs stay finite.
+        #[test]
+        fn an_output_is_nan_exactly_when_its_window_holds_a_nan(
+            depth in 1usize..3, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..4, seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            let x = with_nans(upstream(shape, 2, &mut rng), &mut rng);
+            let pool = MaxPool::new(shape, f, s).unwrap();
+            let (y, _) = pool.forward_reference(&x);
+            prop_assert!(same(&y, &pool.forward(&x).0));
+            for (image, out) in x.iter().zip(&y) {
+                for c in 0..depth {
+                    for i in 0..h_out {
+                        for j in 0..w_out {
+                            let has_nan = (0..f).any(|a| (0..f).any(|b| {
+                                image[(c, i * s + a, j * s + b)].is_nan()
+                            }));
+                            prop_assert_eq!(out[(c, i, j)].is_nan(), has_nan);
+                        }
+                    }
+                }
+            }
         }
 
         /// Invariance, stated precisely: with non-overlapping windows
@@ -200,6 +269,18 @@ mod max_pool_backward {
     }
 
     #[test]
+    fn a_nan_window_sends_its_gradient_to_the_first_nan() {
+        // NaN at (0, 1) and (1, 1), a larger finite value at (1, 0): the
+        // output is NaN, so its gradient goes to the first NaN (as PyTorch
+        // routes it to the NaN), not to the finite maximum
+        let x = slice(&[&[1.0, f64::NAN], &[9.0, f64::NAN]]);
+        let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
+        let cache = MaxPoolReferenceCache { x: vec![x] };
+        let dx = pool.backward_reference(&cache, &[slice(&[&[5.0]])]);
+        assert_eq!(dx[0], slice(&[&[0.0, 5.0], &[0.0, 0.0]]));
+    }
+
+    #[test]
     fn overlapping_windows_that_share_a_winner_add_their_gradients() {
         let x = slice(&[&[0.0, 0.0, 0.0], &[0.0, 9.0, 0.0], &[0.0, 0.0, 0.0]]);
         let pool = MaxPool::new(x.shape(), 2, 1).unwrap();
@@ -244,6 +325,23 @@ mod max_pool_backward {
                 .iter()
                 .map(|v| v.map(|e| (e * 1.5 + 1.5).floor()))
                 .collect();
+            let pool = MaxPool::new(shape, f, s).unwrap();
+            let r = upstream(pool.output_shape(), 2, &mut rng);
+            let reference = MaxPoolReferenceCache { x: x.clone() };
+            let (_, engine) = pool.forward(&x);
+            prop_assert_eq!(pool.backward_reference(&reference, &r),
+                            pool.backward(&engine, &r));
+        }
+
+        #[test]
+        fn engine_equals_reference_with_nans(
+            depth in 1usize..3, f in 1usize..4, s in 1usize..4,
+            h_out in 1usize..4, w_out in 1usize..4, seed in 0u64..1000,
+        ) {
+            let shape = Shape::new(depth, (h_out - 1) * s + f,
+                                   (w_out - 1) * s + f);
+            let mut rng = foundations::rng(seed);
+            let x = with_nans(distinct(shape, 2, &mut rng), &mut rng);
             let pool = MaxPool::new(shape, f, s).unwrap();
             let r = upstream(pool.output_shape(), 2, &mut rng);
             let reference = MaxPoolReferenceCache { x: x.clone() };

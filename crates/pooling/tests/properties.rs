@@ -112,3 +112,18 @@ fn a_blob_moved_across_a_window_boundary_changes_the_output() {
     assert_eq!(at(0), at(1)); // inside the first window: unchanged
     assert_ne!(at(1), at(2)); // across the boundary: it moves
 }
+
+/// NaN propagates through every pooling layer, as it does through max
+/// pooling (`graded.rs` checks that one): a mean with a NaN in it is NaN.
+#[test]
+fn average_and_global_average_pooling_propagate_nan() {
+    let shape = Shape::new(2, 4, 4);
+    let mut x = random(shape, 3);
+    x[(1, 2, 3)] = f64::NAN;
+    let (y, _) = AvgPool::new(shape, 2, 2).unwrap().forward(&[x.clone()]);
+    for (c, i, j) in [(1, 1, 1), (0, 1, 1), (1, 0, 0)] {
+        assert_eq!(y[0][(c, i, j)].is_nan(), (c, i, j) == (1, 1, 1));
+    }
+    let (g, _) = GlobalAvgPool::new(shape).unwrap().forward(&[x]);
+    assert!(g[0][(1, 0, 0)].is_nan() && !g[0][(0, 0, 0)].is_nan());
+}

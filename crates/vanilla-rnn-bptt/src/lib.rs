@@ -20,6 +20,8 @@
 //! * [`rnn`]: the slides' RNN ([`Rnn`]: `w`, `u`, `v`, `b`, `c`) with BPTT
 //!   line by line — the reference and the exercises.
 //! * [`rnn_cell`]: the vanilla cell as an engine, [`RnnCell`].
+//! * [`relu_cell`]: the same cell with a ReLU, [`ReluRnnCell`] (the IRNN
+//!   with `W = I`), for the gradient-flow experiment.
 //! * [`output`]: the output layer [`Output`] and [`RecurrentModel`].
 //! * [`fast`]: the char model's fast path (one-hot columns, no allocation
 //!   in the inner loop), tested equal to the engine.
@@ -32,6 +34,7 @@ pub mod cell;
 pub mod fast;
 pub mod loss;
 pub mod output;
+pub mod relu_cell;
 pub mod rnn;
 pub mod rnn_cell;
 pub mod sample;
@@ -47,6 +50,7 @@ pub use loss::{
     LossScale, Targets, one_to_many_inputs, sequence_loss, sequence_loss_by,
 };
 pub use output::{Output, OutputCache, RecurrentModel};
+pub use relu_cell::{ReluRnnCell, ReluRnnCellCache};
 pub use rnn::{Rnn, RnnCache, RnnStepCache};
 pub use rnn_cell::{RnnCell, RnnCellCache};
 pub use sample::{draw, sample};
