@@ -436,3 +436,15 @@ fn wrong_d_y_shape_is_named() {
     let (_, c) = attention::forward(&q, &q, &v, Mask::None);
     attention::backward(&c, &DMatrix::zeros(2, 3));
 }
+
+#[test]
+fn the_engine_sinusoids_agree_with_the_reference_to_1e_12() {
+    use transformer::positional::{REANCHOR, sinusoidal, sinusoidal_table};
+    for (d, t) in [(1, 3), (5, 30), (7, 200), (64, 16 * REANCHOR)] {
+        let diff = (sinusoidal_table(d, t) - sinusoidal(d, t)).amax();
+        assert!(
+            diff < 1e-12,
+            "d = {d}, T = {t}: the tables differ by {diff:e}"
+        );
+    }
+}
