@@ -6,7 +6,7 @@
 //! region parser, [`crate::exercise`]) and each function body of the
 //! student release (every topic stubbed, as `cargo course student` writes
 //! it; `crates/course` left out) becomes a list of tokens with comments and
-//! string literals dropped and local names numbered in order of first use
+//! string literals dropped and every local name replaced by one placeholder
 //! ([`tokens`]), so a copy with its variables renamed reads the same. A
 //! function's score against a solution is the share of the solution's
 //! [`K`]-token runs that occur in the function ([`containment`]): 1 when
@@ -24,8 +24,14 @@ use std::path::Path;
 /// The length of the token runs compared.
 pub const K: usize = 8;
 
-/// The score from which a function is reported (measured on the tree:
-/// see `--answers`, which prints the distribution).
+/// The score from which a function is reported. Measured on the tree of
+/// issue 17 (`cargo course verify-exercises --answers` prints the
+/// distribution): a copy, renamed or not, scores 1 and a copy with one
+/// statement changed about 0.85 (the unit tests); of the 6,729 (solution,
+/// function) pairs sharing at least one run, 97% score below 0.1 and all
+/// but 12 below 0.3; functions that only share a layer's skeleton with a
+/// solution (its forward, the loop over windows or queries) reach 0.3 to
+/// 0.49; five pairs score 0.5 to 0.74, each reviewed ([`ALLOWED`]).
 pub const THRESHOLD: f64 = 0.5;
 
 /// Solutions shorter than this (in tokens) are too small to tell a copy
@@ -33,8 +39,45 @@ pub const THRESHOLD: f64 = 0.5;
 pub const MIN_TOKENS: usize = 24;
 
 /// Accepted cases: (exercise id, `file::function` of the student release,
-/// why it may stay).
-pub const ALLOWED: &[(&str, &str, &str)] = &[];
+/// why it may stay). Reviewed for issue 17; keep it short.
+pub const ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "max-pool-forward",
+        "crates/pooling/src/avg_pool.rs::forward",
+        "the window walk (image, channel, row, column, window) is pooling's \
+         skeleton, which the chapter shows with average pooling first; what \
+         the exercise asks, the running max from −∞, is not in it",
+    ),
+    (
+        "avg-pool-backward",
+        "crates/pooling/src/avg_pool.rs::forward",
+        "the same window walk as the forward; the backward's content, \
+         spreading dy/F² with += over overlapping windows, is not in it",
+    ),
+    (
+        "rnn-step-forward",
+        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_forward",
+        "the generic cell that the later chapters' trainers run (bptt, \
+         sample): h = tanh(W h + U x + b) has one form, and the book gives \
+         it as the chapter's first equation; the exercise adds o = V h + c",
+    ),
+    (
+        "rnn-step-backward",
+        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_backward",
+        "the generic cell's backward, of h = tanh(W h + U x + b) alone; the \
+         exercise's own part, the output layer's gradient joining the one \
+         from step t + 1, is not in it (open question for issue 17: make \
+         the generic cell the exercise)",
+    ),
+    (
+        "rnn-sample",
+        "crates/vanilla-rnn-bptt/src/sample.rs::sample",
+        "the generic sampler the LSTM/GRU examples call; a sampler has one \
+         form (softmax(o/τ), draw, feed the id back one-hot) and the book \
+         spells it out (open question for issue 17: make the generic \
+         sampler the exercise)",
+    ),
+];
 
 /// One function of the student release compared with one solution.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,15 +176,11 @@ pub fn runs(tokens: &[String], k: usize) -> HashSet<&[String]> {
 /// The share of the solution's runs of [`K`] tokens that occur in the
 /// function (0 when the solution has none).
 pub fn containment(solution: &[String], function: &[String]) -> f64 {
-    let k = std::env::var("ANSWERS_K")
-        .ok()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(K);
-    let s = runs(solution, k);
+    let s = runs(solution, K);
     if s.is_empty() {
         return 0.0;
     }
-    let f = runs(function, k);
+    let f = runs(function, K);
     s.iter().filter(|r| f.contains(*r)).count() as f64 / s.len() as f64
 }
 
@@ -293,10 +332,10 @@ pub fn check(
             .iter()
             .any(|m| m.id == *id && m.function == *f && m.score >= THRESHOLD);
         if ids.contains(id) && !hit {
-            problems.push(format!(
-                "ALLOWED lists {f} for exercise {id}, which it no longer \
-                 matches: remove the entry"
-            ));
+            println!(
+                "answers: note: ALLOWED lists {f} for exercise {id}, which \
+                 it no longer matches: the entry can go"
+            );
         }
     }
     let small: Vec<&str> = sols
@@ -416,13 +455,13 @@ mod tests {
     }
 
     #[test]
-    fn tokens_number_locals_and_keep_fields_methods_and_calls() {
+    fn tokens_hide_locals_and_keep_fields_methods_and_calls() {
         let t = tokens("let a = b.c(d) + e::f(a); // x\n\"text\"");
         assert_eq!(
             t,
             [
-                "let", "$0", "=", "$1", ".", "c", "(", "$2", ")", "+", "e",
-                "::", "f", "(", "$0", ")", ";"
+                "let", "$", "=", "$", ".", "c", "(", "$", ")", "+", "e", "::",
+                "f", "(", "$", ")", ";"
             ]
         );
     }
