@@ -307,12 +307,12 @@ mod positional_encoding {
                 transformer::positional::sinusoidal_table(d, t),
             );
             assert_eq!(p.shape(), (d, t), "the table is d x T_max");
-            let (at, diff) =
-                (0..d * t)
-                    .map(|k| (k, (p[k] - e[k]).abs()))
-                    .fold((0, 0.0), |a, b| {
-                        if b.1 > a.1 || b.1.is_nan() { b } else { a }
-                    });
+            let (at, diff) = (0..d * t).map(|k| (k, (p[k] - e[k]).abs())).fold(
+                (0, 0.0),
+                |a, b| {
+                    if b.1 > a.1 || b.1.is_nan() { b } else { a }
+                },
+            );
             assert!(
                 diff <= 1e-12,
                 "the sinusoidal table for d = {d}, T = {t} differs from the \
