@@ -1,7 +1,8 @@
 //! The speed path: the tiny GPT's whole training step (forward, loss and
-//! backward) fused for speed. Not an exercise: a fused copy of the layers'
-//! engines ([`crate::attention::forward`] / [`crate::attention::backward`]
-//! per head, [`LayerNorm::forward`], the feed-forward network) that gives the
+//! backward) fused for speed. Not an exercise: a fused form of the layers
+//! ([`crate::attention::forward`] and the matrix form of its backward for
+//! all heads at once, [`LayerNorm::forward`] and the compact form of its
+//! backward, the feed-forward network) that gives the
 //! same numbers as [`Gpt::loss_reference`], tested equal in
 //! `tests/layers.rs` (`engine_equals_the_reference_gpt`,
 //! `engine_equals_the_reference_above_the_small_size_threshold`). Layer
