@@ -8,15 +8,15 @@
 //!    in `tests/graded.rs`; every region and every test module of
 //!    `graded.rs` / `hidden_*.rs` belongs to an exercise) and every
 //!    `#[should_panic]` names its message.
-//! 1. **No answer in the given code** ([`crate::answers`]): no function of
+//! 2. **No answer in the given code** ([`crate::answers`]): no function of
 //!    the student release holds an exercise's solution (normalised tokens,
 //!    a measured threshold, a reviewed list of accepted cases). `--answers`
 //!    runs this check alone and prints the distribution of the scores.
-//! 2. **Only T stubbed**: the tree compiles and every graded (and hidden)
+//! 3. **Only T stubbed**: the tree compiles and every graded (and hidden)
 //!    test of T fails — a test that passes on `todo!()` cannot grade.
-//! 3. **Every topic stubbed**: the student version passes clippy with
+//! 4. **Every topic stubbed**: the student version passes clippy with
 //!    `-D warnings` (all targets of the stubbed crates).
-//! 4. **Only T revealed** (every other topic stubbed): every graded and
+//! 5. **Only T revealed** (every other topic stubbed): every graded and
 //!    hidden test of T passes, so T never runs an earlier topic's exercise.
 //!
 //! One scratch tree, `<target>/course-verify/ws`, is reused with one target
