@@ -6,7 +6,7 @@
 //! same numbers as [`Gpt::loss_reference`], tested equal in
 //! `tests/layers.rs` (`engine_equals_the_reference_gpt`,
 //! `engine_equals_the_reference_above_the_small_size_threshold`). Layer
-//! norm's backward is a compact form of its own ([`ln_backward`]), the
+//! norm's backward is a compact form of its own (`ln_backward`), the
 //! softmax backward the attention crate's. Pre-norm blocks only (what GPT-2
 //! uses). Book: *Transformers → A tiny GPT → Speed* lists the fusions.
 
