@@ -5,7 +5,7 @@
 //! The dynamic half — every graded test fails on its stub and passes on its
 //! solution alone — is `cargo course verify-exercises` (CI runs it).
 
-use course::{agree, exercise, manifest, student};
+use course::{agree, answers, exercise, manifest, student};
 
 use std::path::{Path, PathBuf};
 
@@ -81,6 +81,21 @@ fn the_student_release_stubs_every_exercise_and_leaks_nothing() {
     assert!(missing.is_empty(), "\n{}", missing.join("\n"));
     let want: usize = manifests.iter().map(|m| m.exercises.len()).sum();
     assert_eq!(report.stubbed.len(), want);
+}
+
+/// No function of the student release holds an exercise's solution (the
+/// check `cargo course verify-exercises` runs first; `--answers` prints
+/// the scores).
+#[test]
+fn no_given_function_holds_a_solution() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    if !has_solutions(&root, &manifests) {
+        return; // a student version: no solution to compare with
+    }
+    let (problems, _) = answers::check(&root, &manifests, answers::ALLOWED)
+        .unwrap_or_else(|e| panic!("answer check: {e}"));
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 
 /// `scripts/hand-mutants.sh` finds each exercise it mutates through

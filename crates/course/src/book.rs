@@ -27,9 +27,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// The pinned mdBook (built with its `search` feature only).
-pub const MDBOOK: (&str, &str) = ("mdbook", "0.5.4");
-/// The pinned mdbook-katex (LaTeX → MathML at build time).
+/// The pinned mdBook (built with its `search` feature only). It must be
+/// the mdBook that [`KATEX`] was built against (`cargo install --locked`
+/// builds mdbook-katex 0.10.0 with its own lock file, which holds
+/// `mdbook-preprocessor` 0.5.3), or every build starts with mdbook-katex's
+/// "built against mdbook v0.5.3, but we are being called from mdbook
+/// v0.5.4" warning; [`build`] fails on that warning.
+pub const MDBOOK: (&str, &str) = ("mdbook", "0.5.3");
+/// The pinned mdbook-katex (LaTeX → MathML at build time; 0.10.0 is the
+/// newest release).
 pub const KATEX: (&str, &str) = ("mdbook-katex", "0.10.0");
 
 /// Options of `cargo course book`.
@@ -247,10 +253,16 @@ pub fn build(
         .arg("--dest-dir")
         .arg(out)
         .env("PATH", path)
-        .status()
+        .stderr(std::process::Stdio::piped())
+        .output()
         .map_err(|e| format!("mdbook: {e}"))?;
-    if !status.success() {
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    eprint!("{stderr}");
+    if !status.status.success() {
         return Err("mdbook build failed (see above)".into());
+    }
+    if let Some(e) = version_mismatch(&stderr) {
+        return Err(e);
     }
     let pages = walkdir::WalkDir::new(out)
         .into_iter()
@@ -263,6 +275,22 @@ pub fn build(
         out.display()
     );
     Ok(pages)
+}
+
+/// mdbook-katex's warning that it was built against another mdBook than
+/// the one running it, as an error naming the pins to change.
+fn version_mismatch(stderr: &str) -> Option<String> {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("was built against mdbook"))?;
+    Some(format!(
+        "the pinned tools disagree ({}): pin in crates/course/src/book.rs \
+         the mdBook that {} {} was built against (MDBOOK is {})",
+        line.trim(),
+        KATEX.0,
+        KATEX.1,
+        MDBOOK.1
+    ))
 }
 
 /// `cargo course book`.
@@ -366,5 +394,18 @@ mod tests {
         );
         assert!(!to.join("book/book").exists() && !to.join("target").exists());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_katex_built_against_another_mdbook_fails_the_build() {
+        let warn = "2026-12-07 03:30:00 [WARN] (mdbook_katex): This \
+                    mdbook-katex was built against mdbook v0.5.3, but we are \
+                    being called from mdbook v0.5.4. If you have any issue, \
+                    this might be a reason.\n";
+        let e =
+            version_mismatch(&format!("[INFO] Book building\n{warn}")).unwrap();
+        assert!(e.contains("v0.5.3, but we are being called"), "{e}");
+        assert!(e.contains("crates/course/src/book.rs"), "{e}");
+        assert_eq!(version_mismatch("[INFO] HTML book written\n"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! and the student release with the same code the CLI runs.
 
 pub mod agree;
+pub mod answers;
 pub mod book;
 pub mod check;
 pub mod class;

@@ -31,6 +31,7 @@
 //! found at once (unknown keys are errors too).
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One topic's manifest, `exercises/<topic>.toml`.
@@ -123,12 +124,29 @@ pub fn dir(root: &Path) -> PathBuf {
     root.join("exercises")
 }
 
-/// Reads and validates one manifest file.
+/// Reads and validates one manifest file. An exercise without a `hint`
+/// takes its hint from `hints/<topic>.toml` beside the manifest when there
+/// is one (the student release keeps the hints there, see [`split_hints`]).
 pub fn load(path: &Path) -> Result<Manifest, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut m = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     m.path = path.to_path_buf();
+    if let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) {
+        let hints =
+            dir.join(HINTS).join(Path::new(stem).with_extension("toml"));
+        if let Ok(t) = std::fs::read_to_string(&hints) {
+            let h = parse_hints(&t)
+                .map_err(|e| format!("{}: {e}", hints.display()))?;
+            for e in &mut m.exercises {
+                if e.hint.trim().is_empty()
+                    && let Some(hint) = h.get(&e.id)
+                {
+                    e.hint = hint.clone();
+                }
+            }
+        }
+    }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     if m.topic != stem {
         return Err(format!(
@@ -138,6 +156,106 @@ pub fn load(path: &Path) -> Result<Manifest, String> {
         ));
     }
     Ok(m)
+}
+
+/// The folder below `exercises/` that holds the hints in the student
+/// release: `exercises/hints/<topic>.toml`.
+pub const HINTS: &str = "hints";
+
+/// The hints file's format: one table, exercise id → hint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintsFile {
+    hint: BTreeMap<String, String>,
+}
+
+fn parse_hints(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let h: HintsFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(h.hint)
+}
+
+/// A manifest's text without its hints, and the hints file that holds
+/// them (`None` when the manifest has no hint): what the student release
+/// writes, so that reading a manifest (for titles, points and sections)
+/// shows no hint before it is wanted; `cargo course hint <id>` reads the
+/// hints file. Every other line stays as written.
+///
+/// # Errors
+/// When the manifest does not parse, or the split would lose anything.
+pub fn split_hints(text: &str) -> Result<(String, Option<String>), String> {
+    let m = parse(text)?;
+    let mut out = String::new();
+    let mut lines = text.split_inclusive('\n');
+    while let Some(line) = lines.next() {
+        let value = line
+            .trim_start()
+            .strip_prefix("hint")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('='))
+            .map(str::trim);
+        let Some(value) = value else {
+            out.push_str(line);
+            continue;
+        };
+        // A multi-line string runs to the line that closes it.
+        for delim in ["\"\"\"", "'''"] {
+            if value.starts_with(delim) && !value[3..].contains(delim) {
+                for more in lines.by_ref() {
+                    if more.contains(delim) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let stripped = parse(&out)?;
+    let key = |e: &Exercise| {
+        (
+            e.id.clone(),
+            e.title.clone(),
+            e.points,
+            e.optional,
+            e.section.clone(),
+        )
+    };
+    let same = (&stripped.topic, &stripped.title, &stripped.chapter)
+        == (&m.topic, &m.title, &m.chapter)
+        && stripped
+            .exercises
+            .iter()
+            .map(key)
+            .eq(m.exercises.iter().map(key))
+        && stripped.exercises.iter().all(|e| e.hint.is_empty());
+    if !same {
+        return Err("taking the hints out would change the manifest".into());
+    }
+    let hints: Vec<&Exercise> = m
+        .exercises
+        .iter()
+        .filter(|e| !e.hint.trim().is_empty())
+        .collect();
+    if hints.is_empty() {
+        return Ok((out, None));
+    }
+    let mut file = format!(
+        "# The hints of exercises/{}.toml: `cargo course hint <id>` shows one,\n\
+         # with its book section and test command, when you want it.\n\n\
+         [hint]\n",
+        m.topic
+    );
+    for e in hints {
+        let body = toml::Value::String(e.hint.clone()).to_string();
+        file.push_str(&format!("{:?} = {body}\n", e.id));
+    }
+    let back = parse_hints(&file)?;
+    let lost = m
+        .exercises
+        .iter()
+        .any(|e| !e.hint.trim().is_empty() && back.get(&e.id) != Some(&e.hint));
+    if lost {
+        return Err("the hints file would not give the hints back".into());
+    }
+    Ok((out, Some(file)))
 }
 
 /// Parses and validates a manifest's text (no file-name check).

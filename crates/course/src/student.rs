@@ -194,6 +194,11 @@ pub fn student_text(
     if is_hidden_test(rel) {
         return Ok(None);
     }
+    if manifest_topic(rel, manifests).is_some() {
+        let (without, _) = manifest::split_hints(text)
+            .map_err(|e| format!("{}: {e}", rel.display()))?;
+        return Ok(Some(without));
+    }
     let Some(krate) = crate_of(rel) else {
         return Ok(Some(text.to_string()));
     };
@@ -223,6 +228,45 @@ pub fn student_text(
     }
     ids.append(&mut found);
     Ok(Some(out))
+}
+
+/// The topic of a manifest, `exercises/<topic>.toml`, when `rel` is one.
+fn manifest_topic<'a>(
+    rel: &Path,
+    manifests: &'a BTreeMap<String, Manifest>,
+) -> Option<&'a str> {
+    let mut c = rel.components();
+    let first = c.next()?.as_os_str();
+    let file = Path::new(c.next()?.as_os_str());
+    if first != "exercises" || c.next().is_some() {
+        return None;
+    }
+    let topic = file.file_stem()?.to_str()?;
+    let toml = file.extension().is_some_and(|e| e == "toml");
+    manifests
+        .get_key_value(topic)
+        .filter(|_| toml)
+        .map(|(k, _)| k.as_str())
+}
+
+/// The hints file of the student release for a manifest,
+/// `exercises/hints/<topic>.toml`, and its text.
+pub fn hints_file(
+    rel: &Path,
+    text: &str,
+    manifests: &BTreeMap<String, Manifest>,
+) -> Result<Option<(PathBuf, String)>, String> {
+    let Some(topic) = manifest_topic(rel, manifests) else {
+        return Ok(None);
+    };
+    let (_, hints) = manifest::split_hints(text)
+        .map_err(|e| format!("{}: {e}", rel.display()))?;
+    Ok(hints.map(|h| {
+        let path = Path::new("exercises")
+            .join(manifest::HINTS)
+            .join(format!("{topic}.toml"));
+        (path, h)
+    }))
 }
 
 /// A stubbed crate's helpers and imports are used only by the solutions, so
@@ -295,6 +339,18 @@ fn write_files(
         let bytes = std::fs::read(&src)
             .map_err(|e| format!("{}: {e}", src.display()))?;
         let mut ids = Vec::new();
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && let Some((hrel, hints)) = hints_file(&rel, text, manifests)?
+        {
+            let hdst = out.join(hrel);
+            if let Some(parent) = hdst.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&hdst, hints)
+                .map_err(|e| format!("{}: {e}", hdst.display()))?;
+            report.files += 1;
+        }
         let new = match std::str::from_utf8(&bytes) {
             Ok(text) => {
                 match student_text(&rel, text, manifests, stubbed, &mut ids)? {
@@ -715,6 +771,52 @@ mod tests {
         let err =
             write_tree(&fx.root, &out, &["nope".into()], true).unwrap_err();
         assert!(err.contains("unknown topic"), "{err}");
+    }
+
+    #[test]
+    fn the_student_manifest_has_no_hint_and_cargo_course_hint_shows_it() {
+        let fx = Fixture::new("student-hints");
+        let out = fx.scratch("out");
+        write_tree(&fx.root, &out, &[], false).unwrap();
+        let m =
+            std::fs::read_to_string(out.join("exercises/toy.toml")).unwrap();
+        assert!(!m.contains("hint") && !m.contains("Multiply"), "{m}");
+        assert!(m.contains("title = \"Scale a number\""), "{m}");
+        let h = std::fs::read_to_string(out.join("exercises/hints/toy.toml"))
+            .unwrap();
+        assert!(h.contains("\"toy-scale\" = \"Multiply.\""), "{h}");
+        let t = crate::hint::text(&out, "toy-scale").unwrap();
+        assert!(t.contains("Multiply."), "{t}");
+        // The instructors' manifest keeps its hints.
+        let own = manifest::load_topic(&fx.root, "toy").unwrap();
+        assert_eq!(own.exercise("toy-add").unwrap().hint, "Use +.");
+    }
+
+    #[test]
+    fn multi_line_hints_leave_the_manifest_and_come_back_whole() {
+        let text = "topic = \"t\"\ntitle = \"T\"\nchapter = \"t/index.md\"\n\n\
+                    [[exercise]]\nid = \"a-b\"\ntitle = \"A\"\npoints = 2\n\
+                    section = \"t/a.md#x\"\nhint = \"\"\"\nFirst line,\n\
+                    hint = inside the text\nlast.\n\"\"\"\n\n[[exercise]]\n\
+                    id = \"c\"\ntitle = \"C\"\npoints = 1\n\
+                    section = \"t/c.md\"\nhint = '''\nraw \\ text\n'''\n\
+                    optional = true\n";
+        let (without, hints) = manifest::split_hints(text).unwrap();
+        assert!(!without.contains("hint") && !without.contains("raw"));
+        assert!(without.contains("optional = true"), "{without}");
+        let hints = hints.unwrap();
+        assert!(hints.contains("\"c\" = "), "{hints}");
+        let m = manifest::parse(text).unwrap();
+        let dir = std::env::temp_dir()
+            .join(format!("course-split-hints-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("hints")).unwrap();
+        std::fs::write(dir.join("t.toml"), &without).unwrap();
+        std::fs::write(dir.join("hints/t.toml"), &hints).unwrap();
+        let back = manifest::load(&dir.join("t.toml")).unwrap();
+        for (a, b) in back.exercises.iter().zip(&m.exercises) {
+            assert_eq!(a.hint, b.hint);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -8,11 +8,15 @@
 //!    in `tests/graded.rs`; every region and every test module of
 //!    `graded.rs` / `hidden_*.rs` belongs to an exercise) and every
 //!    `#[should_panic]` names its message.
-//! 2. **Only T stubbed**: the tree compiles and every graded (and hidden)
+//! 2. **No answer in the given code** ([`crate::answers`]): no function of
+//!    the student release holds an exercise's solution (normalised tokens,
+//!    a measured threshold, a reviewed list of accepted cases). `--answers`
+//!    runs this check alone and prints the distribution of the scores.
+//! 3. **Only T stubbed**: the tree compiles and every graded (and hidden)
 //!    test of T fails — a test that passes on `todo!()` cannot grade.
-//! 3. **Every topic stubbed**: the student version passes clippy with
+//! 4. **Every topic stubbed**: the student version passes clippy with
 //!    `-D warnings` (all targets of the stubbed crates).
-//! 4. **Only T revealed** (every other topic stubbed): every graded and
+//! 5. **Only T revealed** (every other topic stubbed): every graded and
 //!    hidden test of T passes, so T never runs an earlier topic's exercise.
 //!
 //! One scratch tree, `<target>/course-verify/ws`, is reused with one target
@@ -23,6 +27,7 @@
 //! swapped crates and those that depend on them.
 
 use crate::agree;
+use crate::answers;
 use crate::grade;
 use crate::manifest::Manifest;
 use crate::runner::{self, RunOptions};
@@ -41,6 +46,10 @@ pub struct Args {
     /// Only the static checks (no build).
     #[arg(long)]
     pub static_only: bool,
+    /// Only the answer check (no build): print the distribution of the
+    /// similarity scores and the highest (solution, function) pairs.
+    #[arg(long)]
+    pub answers: bool,
     /// Skip clippy on the student version.
     #[arg(long)]
     pub no_clippy: bool,
@@ -54,6 +63,25 @@ pub fn run(args: &Args) -> Result<(), String> {
     let start = Instant::now();
     let root = workspace::root_or(args.root.as_deref())?;
     let manifests = grade::select(&root, &args.topics)?;
+    if args.answers {
+        let (problems, all) =
+            answers::check(&root, &manifests, answers::ALLOWED)?;
+        print!("{}", answers::report(&all, 25));
+        for p in &problems {
+            eprintln!("- {p}");
+        }
+        return if problems.is_empty() {
+            println!(
+                "answers: no function of the student release holds a solution"
+            );
+            Ok(())
+        } else {
+            Err(format!(
+                "verify-exercises --answers: {} problem(s)",
+                problems.len()
+            ))
+        };
+    }
     let mut problems = Vec::new();
     let mut any_region = false;
     for m in &manifests {
@@ -68,8 +96,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         );
         return Ok(());
     }
+    let (answer_problems, _) =
+        answers::check(&root, &manifests, answers::ALLOWED)?;
+    problems.extend(answer_problems);
     println!(
-        "static checks: {} topic(s), {} problem(s) ({:.1} s)",
+        "static checks (answers too): {} topic(s), {} problem(s) ({:.1} s)",
         manifests.len(),
         problems.len(),
         start.elapsed().as_secs_f64()

@@ -11,8 +11,9 @@
 //! here because `attention-backward` is this topic's exercise (a topic is
 //! graded alone); `tests/layers.rs` and `tests/graded.rs` test them equal
 //! to the attention crate's engine (`attention::engine`). The engine
-//! [`forward`] / [`backward`] is the matrix form, whose softmax backward is
-//! the attention crate's [`softmax_backward_columns`].
+//! [`forward`] is the matrix form; [`backward`], what the layers run, is
+//! the exercise. The fused GPT's backward uses the attention crate's
+//! [`softmax_backward_columns`].
 //! Book: *Transformers → Scaled dot-product attention*.
 
 use ::attention::Scoring;
@@ -228,22 +229,15 @@ pub fn softmax_columns_in_place(s: &mut DMatrix<f64>, mask: Mask) {
     }
 }
 
-/// The engine backward: `dV = dY Aᵀ`, `dA = VᵀdY`,
-/// `dS = A ⊙ (dA − 1(1ᵀ(A ⊙ dA)))`, `dQ = K dS/√d_k`, `dK = Q dSᵀ/√d_k`.
+/// The backward the layers run ([`crate::multi_head`]): the exercise,
+/// [`backward_reference`]. (The fused GPT, [`crate::fast_gpt`], has the
+/// matrix form of its own, for all heads at once.)
 ///
 /// # Panics
 /// When `d_y` is not `d_v x T_q`.
 pub fn backward(cache: &AttentionCache, d_y: &DMatrix<f64>) -> AttentionGrads {
-    let AttentionCache { q, k, v, a } = cache;
+    let AttentionCache { q, v, .. } = cache;
     let func = "attention::backward";
     expect_shape(func, "d_y", d_y, Dim::Is(v.nrows()), Dim::Is(q.ncols()));
-    let scale = Scoring::ScaledDot.scale(q.nrows());
-    // ANCHOR: backward
-    let d_v = d_y * a.transpose(); // Y = V A
-    let mut d_s = v.tr_mul(d_y); // dA = Vᵀ dY
-    softmax_backward_columns(&mut d_s, a); // A = softmax(S)
-    let d_q = k * &d_s * scale; // S = KᵀQ / √d_k
-    let d_k = q * d_s.transpose() * scale;
-    // ANCHOR_END: backward
-    AttentionGrads { d_q, d_k, d_v }
+    backward_reference(cache, d_y)
 }

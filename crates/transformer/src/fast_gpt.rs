@@ -1,11 +1,12 @@
 //! The speed path: the tiny GPT's whole training step (forward, loss and
-//! backward) fused for speed. Not an exercise: a fused copy of the layers'
-//! engines ([`crate::attention::forward`] / [`crate::attention::backward`]
-//! per head, [`LayerNorm::forward`], the feed-forward network) that gives the
+//! backward) fused for speed. Not an exercise: a fused form of the layers
+//! ([`crate::attention::forward`] and the matrix form of its backward for
+//! all heads at once, [`LayerNorm::forward`] and the compact form of its
+//! backward, the feed-forward network) that gives the
 //! same numbers as [`Gpt::loss_reference`], tested equal in
 //! `tests/layers.rs` (`engine_equals_the_reference_gpt`,
 //! `engine_equals_the_reference_above_the_small_size_threshold`). Layer
-//! norm's backward is the engine's ([`LayerNorm::backward_into`]), the
+//! norm's backward is a compact form of its own (`ln_backward`), the
 //! softmax backward the attention crate's. Pre-norm blocks only (what GPT-2
 //! uses). Book: *Transformers → A tiny GPT → Speed* lists the fusions.
 
@@ -51,6 +52,46 @@ fn ln_forward(ln: &LayerNorm, x: &DMatrix<f64>) -> (DMatrix<f64>, Ln) {
         inv_std.push(r);
     }
     (y, Ln { x_hat, inv_std })
+}
+
+/// Layer norm's backward on `x̂` and `1/σ` alone, adding `(dγ, dβ)` into
+/// `grads` and returning `dx`: the compact form
+/// `dx = (1/σ)(dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂))`, `dx̂ = γ ⊙ dy`,
+/// on the fused step's own caches.
+fn ln_backward(
+    ln: &LayerNorm,
+    x_hat: &DMatrix<f64>,
+    inv_std: &[f64],
+    d_y: &DMatrix<f64>,
+    grads: &mut LayerNorm,
+) -> DMatrix<f64> {
+    let d = x_hat.nrows();
+    let n = d as f64;
+    let mut d_x = DMatrix::zeros(d, x_hat.ncols());
+    let g = ln.gamma.as_slice();
+    let (dg, db) = (grads.gamma.as_mut_slice(), grads.beta.as_mut_slice());
+    // ANCHOR: ln_backward
+    for t in 0..x_hat.ncols() {
+        let xh = &x_hat.as_slice()[t * d..(t + 1) * d];
+        let dy = &d_y.as_slice()[t * d..(t + 1) * d];
+        let (mut mean_dxh, mut mean_dxh_xh) = (0.0, 0.0);
+        for k in 0..d {
+            dg[k] += dy[k] * xh[k];
+            db[k] += dy[k];
+            let dxh = dy[k] * g[k];
+            mean_dxh += dxh;
+            mean_dxh_xh += dxh * xh[k];
+        }
+        mean_dxh /= n;
+        mean_dxh_xh /= n;
+        let dx = &mut d_x.as_mut_slice()[t * d..(t + 1) * d];
+        for k in 0..d {
+            let dxh = dy[k] * g[k];
+            dx[k] = inv_std[t] * (dxh - mean_dxh - xh[k] * mean_dxh_xh);
+        }
+    }
+    // ANCHOR_END: ln_backward
+    d_x
 }
 
 struct Block {
@@ -228,8 +269,7 @@ fn block_backward(
     let d_n2 = mul(&tr(&blk.ffn.w1), &d_z_ff);
     // n₂ = LN₂(z)
     let mut d_z =
-        blk.ln2
-            .backward_into(&c.ln2.x_hat, &c.ln2.inv_std, &d_n2, &mut g.ln2);
+        ln_backward(&blk.ln2, &c.ln2.x_hat, &c.ln2.inv_std, &d_n2, &mut g.ln2);
     d_z += d_y;
     // z = x + W_O concat
     mm(&mut g.attn.w_o, 1.0, &d_z, &tr(&c.concat), 1.0);
@@ -264,8 +304,7 @@ fn block_backward(
     let d_n1 = mul(&tr(&w_qkv), &d_qkv);
     // n₁ = LN₁(x)
     let mut d_x =
-        blk.ln1
-            .backward_into(&c.ln1.x_hat, &c.ln1.inv_std, &d_n1, &mut g.ln1);
+        ln_backward(&blk.ln1, &c.ln1.x_hat, &c.ln1.inv_std, &d_n1, &mut g.ln1);
     d_x += d_z;
     d_x
 }
@@ -431,9 +470,7 @@ pub fn loss_and_grads(model: &Gpt, batch: &[Vec<usize>]) -> (f64, Gpt) {
     g.w_out = mul(&d_logits, &tr(&z));
     let d_z = mul(&tr(&model.w_out), &d_logits);
     let mut d_h =
-        model
-            .ln_f
-            .backward_into(&lnf.x_hat, &lnf.inv_std, &d_z, &mut g.ln_f);
+        ln_backward(&model.ln_f, &lnf.x_hat, &lnf.inv_std, &d_z, &mut g.ln_f);
     for (i, blk) in model.blocks.iter().enumerate().rev() {
         d_h = block_backward(blk, &caches[i], &d_h, seqs, t, &mut g.blocks[i]);
     }

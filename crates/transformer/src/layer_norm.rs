@@ -138,10 +138,11 @@ impl LayerNorm {
         // ANCHOR_END: backward_reference
     }
 
-    /// The engine backward, the compact form of the same gradient:
-    /// `dx = (1/σ)(dx̂ − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂))`, with `dx̂ = γ ⊙ dy`;
-    /// what the layers and models run, tested equal to
-    /// [`Self::backward_reference`].
+    /// The backward the layers run ([`crate::encoder_layer`],
+    /// [`crate::decoder_layer`], the models): the exercise,
+    /// [`Self::backward_reference`]. (The fused GPT, [`crate::fast_gpt`],
+    /// has a compact form of its own, tested equal through the whole
+    /// model.)
     ///
     /// # Panics
     /// When `d_y` is not the shape of the input.
@@ -150,53 +151,6 @@ impl LayerNorm {
         cache: &LayerNormCache,
         d_y: &DMatrix<f64>,
     ) -> (LayerNorm, DMatrix<f64>) {
-        let func = "layer_norm::backward";
-        expect_same_shape(func, "x", &cache.x, "d_y", d_y);
-        let mut grads = LayerNorm {
-            gamma: DMatrix::zeros(self.gamma.nrows(), 1),
-            beta: DMatrix::zeros(self.gamma.nrows(), 1),
-        };
-        let d_x =
-            self.backward_into(&cache.x_hat, &cache.inv_std, d_y, &mut grads);
-        (grads, d_x)
-    }
-
-    /// The body of [`Self::backward`] on `x̂` and `1/σ` alone, adding
-    /// `(dγ, dβ)` into `grads` and returning `dx`: what the fused GPT
-    /// ([`crate::fast_gpt`]) calls with its own caches.
-    pub fn backward_into(
-        &self,
-        x_hat: &DMatrix<f64>,
-        inv_std: &[f64],
-        d_y: &DMatrix<f64>,
-        grads: &mut LayerNorm,
-    ) -> DMatrix<f64> {
-        let d = x_hat.nrows();
-        let n = d as f64;
-        let mut d_x = DMatrix::zeros(d, x_hat.ncols());
-        let g = self.gamma.as_slice();
-        let (dg, db) = (grads.gamma.as_mut_slice(), grads.beta.as_mut_slice());
-        // ANCHOR: backward
-        for t in 0..x_hat.ncols() {
-            let xh = &x_hat.as_slice()[t * d..(t + 1) * d];
-            let dy = &d_y.as_slice()[t * d..(t + 1) * d];
-            let (mut mean_dxh, mut mean_dxh_xh) = (0.0, 0.0);
-            for k in 0..d {
-                dg[k] += dy[k] * xh[k];
-                db[k] += dy[k];
-                let dxh = dy[k] * g[k];
-                mean_dxh += dxh;
-                mean_dxh_xh += dxh * xh[k];
-            }
-            mean_dxh /= n;
-            mean_dxh_xh /= n;
-            let dx = &mut d_x.as_mut_slice()[t * d..(t + 1) * d];
-            for k in 0..d {
-                let dxh = dy[k] * g[k];
-                dx[k] = inv_std[t] * (dxh - mean_dxh - xh[k] * mean_dxh_xh);
-            }
-        }
-        // ANCHOR_END: backward
-        d_x
+        self.backward_reference(cache, d_y)
     }
 }

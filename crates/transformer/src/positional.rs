@@ -26,22 +26,37 @@ pub fn sinusoidal(d: usize, t_max: usize) -> DMatrix<f64> {
 // ANCHOR_END: sinusoidal
 
 /// The engine's table, used by [`Positional::sinusoidal`] and so by every
-/// model: not an exercise, and equal to [`sinusoidal`] bit for bit (the
-/// same expression, a column at a time), so that a model can be built in
-/// the student version too.
+/// model (not an exercise, so that a model can be built in the student
+/// version too). It is made the way a signal generator makes a sine: each
+/// pair of rows is a point turning on the unit circle, and moving one
+/// position on is one multiplication by the rotation of that pair's
+/// frequency (the angle-addition formulas), re-anchored every
+/// [`REANCHOR`] positions so that rounding cannot build up. It agrees with
+/// [`sinusoidal`] to about `1e-15` (tested to `1e-12`).
 pub fn sinusoidal_table(d: usize, t_max: usize) -> DMatrix<f64> {
-    let div: Vec<f64> = (0..d)
-        .map(|r| 10000f64.powf(2.0 * (r / 2) as f64 / d as f64))
-        .collect();
     let mut p = DMatrix::zeros(d, t_max);
-    for (t, mut col) in p.column_iter_mut().enumerate() {
-        for (r, v) in col.iter_mut().enumerate() {
-            let angle = t as f64 / div[r];
-            *v = if r % 2 == 0 { angle.sin() } else { angle.cos() };
+    for pair in 0..d.div_ceil(2) {
+        let w = 10000f64.powf(-2.0 * pair as f64 / d as f64);
+        let (step_im, step_re) = w.sin_cos();
+        let (mut im, mut re) = (0.0, 1.0);
+        for t in 0..t_max {
+            if t % REANCHOR == 0 {
+                (im, re) = (t as f64 * w).sin_cos();
+            }
+            p[(2 * pair, t)] = im;
+            if 2 * pair + 1 < d {
+                p[(2 * pair + 1, t)] = re;
+            }
+            (im, re) =
+                (im * step_re + re * step_im, re * step_re - im * step_im);
         }
     }
     p
 }
+
+/// How many positions [`sinusoidal_table`] turns before it takes the
+/// point from the angle again.
+pub const REANCHOR: usize = 64;
 
 /// The fixed sinusoids or a learned table; only the learned one is a
 /// parameter (its name is `p`).

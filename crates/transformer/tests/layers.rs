@@ -420,3 +420,15 @@ fn a_gradient_report_names_projection_entries_by_head() {
         "head 1, column 0"
     );
 }
+
+#[test]
+fn the_engine_sinusoids_agree_with_the_reference_to_1e_12() {
+    use transformer::positional::{REANCHOR, sinusoidal, sinusoidal_table};
+    for (d, t) in [(1, 3), (5, 30), (7, 200), (64, 16 * REANCHOR)] {
+        let diff = (sinusoidal_table(d, t) - sinusoidal(d, t)).amax();
+        assert!(
+            diff < 1e-12,
+            "d = {d}, T = {t}: the tables differ by {diff:e}"
+        );
+    }
+}
