@@ -124,7 +124,9 @@ impl Positional {
         let (p, func) = (self.table(), "positional::forward");
         expect_shape(func, "x", x, Dim::Is(p.nrows()), Dim::Any("T"));
         self.check_len(func, x.ncols());
-        x + p.columns(0, x.ncols())
+        // ANCHOR: add_positions
+        x + p.columns(0, x.ncols()) // x_t ← x_t + p_t, column by column
+        // ANCHOR_END: add_positions
     }
 
     /// Panics when a sequence of `t` tokens does not fit the table.

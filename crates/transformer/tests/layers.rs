@@ -44,6 +44,7 @@ fn config(norm: Norm, positions: PositionKind, act: Activation) -> Config {
 proptest! {
     #![proptest_config(graded_config())]
 
+    // ANCHOR: equivariant
     #[test]
     fn without_positions_self_attention_is_permutation_equivariant(
         dk in 1usize..4, heads in 1usize..4, perm in permutation(2, 7),
@@ -58,6 +59,7 @@ proptest! {
         let (yp, _) = mha.forward(&xp, &xp, Mask::None);
         prop_assert!((yp - permute_columns(&y, &perm)).norm() < 1e-10);
     }
+    // ANCHOR_END: equivariant
 
     #[test]
     fn without_positions_the_encoder_layer_is_permutation_equivariant(
