@@ -13,6 +13,8 @@
 //! * [`engine`]: batched dot-product attention, the form the model uses;
 //! * [`seq2seq`]: the encoder-decoder on any recurrent cell (LSTM, GRU),
 //!   with attention or with the last encoder state only;
+//! * [`input_feeding`]: the option of feeding `a_{t−1}` into the decoder,
+//!   `s_t = f(s_{t−1}, [y_{t−1}; a_{t−1}])`;
 //! * [`decoder_step`]: one decoder step with attention, reference form
 //!   (exercise);
 //! * [`decode`]: greedy, temperature sampling, beam search (exercise);
@@ -31,6 +33,7 @@ pub mod captioning;
 pub mod decode;
 pub mod decoder_step;
 pub mod engine;
+pub mod input_feeding;
 pub mod seq2seq;
 pub mod translate;
 
@@ -41,5 +44,6 @@ pub use attention::{
 };
 pub use decode::{Decoder, Hypothesis, beam_search, greedy, sample};
 pub use decoder_step::{DecoderStep, decoder_step_reference};
+pub use input_feeding::FeedingTranslator;
 pub use seq2seq::{Context, Seq2Seq, Seq2SeqCache};
 pub use translate::{Translator, translate};

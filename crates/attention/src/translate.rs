@@ -22,8 +22,14 @@ impl<'a, C: RecurrentCell> Translator<'a, C> {
     /// Encodes `src` (ids of the source vocabulary).
     ///
     /// # Panics
-    /// When `src` is empty.
+    /// When `src` is empty, or the model feeds its attention output back
+    /// (decode it with [`crate::FeedingTranslator`]).
     pub fn new(model: &'a Seq2Seq<C>, src: &[usize]) -> Self {
+        assert!(
+            !model.feeds_input(),
+            "Translator::new: the model feeds a_{{t−1}} to its decoder \
+             (input feeding): decode it with FeedingTranslator"
+        );
         let (hs, last, _) = model.encode(&[src.to_vec()]);
         Translator { model, hs, last }
     }
