@@ -21,13 +21,13 @@
 //! * [`translate`]: a trained model as a decoder for one source;
 //! * [`captioning`]: a digit's English word from CNN features, character
 //!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`);
-//! * [`attend_captioning`]: the same with attention over image regions
-//!   ("show, attend and tell").
+//! * [`show_attend_tell`]: "show, attend and tell" as the captioning slides
+//!   draw it: an LSTM reading `[E y_{t−1}; h_{t−1}; z_t]`, `z_t` the
+//!   attention output over image regions.
 //!
 //! Book: *Attention*.
 
 pub mod additive;
-pub mod attend_captioning;
 pub mod attention;
 pub mod captioning;
 pub mod decode;
@@ -35,6 +35,7 @@ pub mod decoder_step;
 pub mod engine;
 pub mod input_feeding;
 pub mod seq2seq;
+pub mod show_attend_tell;
 pub mod translate;
 
 pub use additive::{Additive, AdditiveCache};
