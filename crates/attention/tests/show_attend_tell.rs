@@ -67,8 +67,10 @@ fn decoding_matches_teacher_forcing() {
     let regions = uniform(3, 5, 1.0, &mut rng(9));
     let d = SatDecoder::new(&m, &regions);
     let g = greedy(&d, 6);
-    let (loss, _) =
-        m.forward(std::slice::from_ref(&regions), &[g.tokens.clone()]);
+    let (loss, _) = m.forward(
+        std::slice::from_ref(&regions),
+        std::slice::from_ref(&g.tokens),
+    );
     assert!(
         (loss + g.log_prob).abs() < 1e-10,
         "{loss} vs {}",
