@@ -5,7 +5,9 @@
 //! in the encoder-decoder, `N` source steps with encoder states `h_i`,
 //! `T` target steps with decoder states `s_t`, attention scores `e_i`,
 //! weights `α`, attention output `a_t`; `n` hidden size, `d` key size,
-//! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch.
+//! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch;
+//! in captioning, `v_i` the image regions (`R` of `K` numbers), `E` the
+//! word embedding (`m x V`).
 //!
 //! * [`attention`]: the reference `attention_forward_reference` / `attention_backward_reference`
 //!   and the softmax Jacobian `diag(p) − p pᵀ` (exercises);
