@@ -14,7 +14,7 @@
 //! only prints.
 
 use attention::decode::greedy;
-use attention::{Context, FeedingTranslator, Seq2Seq};
+use attention::{Context, Seq2Seq, Translator};
 use clap::Parser;
 use datasets::dates::{DatePair, DateTask};
 use foundations::clip::clip_global_norm;
@@ -95,7 +95,7 @@ fn measure(model: &Seq2Seq<Lstm>, test: &[DatePair]) -> (f64, f64) {
     let mut ok = 0;
     let mut loss = 0.0;
     for p in test {
-        let tr = FeedingTranslator::new(model, &p.source_ids);
+        let tr = Translator::new(model, &p.source_ids);
         ok += usize::from(greedy(&tr, MAX_LEN).tokens == p.target_ids);
         let src = std::slice::from_ref(&p.source_ids);
         loss += model.forward(src, std::slice::from_ref(&p.target_ids)).0;

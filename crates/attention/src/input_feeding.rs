@@ -9,16 +9,13 @@
 //! decoder cell's input grows from `V` to `V + n` rows; everything else is
 //! [`Seq2Seq`] as before. In the backward pass, `∂L/∂a_t` gets a second
 //! term: the rows of the decoder's input gradient at step `t + 1` that
-//! belong to `a_t` ([`Seq2Seq::backward`]). A model with input feeding is
-//! decoded with [`FeedingTranslator`], whose state carries `a_{t−1}`. Not
-//! an exercise; gradient-checked. Book: *Attention → Input feeding*.
+//! belong to `a_t` ([`Seq2Seq::backward`]). [`crate::Translator`] decodes
+//! either kind: its state carries `a_{t−1}`. Not an exercise;
+//! gradient-checked. Book: *Attention → Input feeding*.
 
-use crate::decode::Decoder;
 use crate::seq2seq::{Context, Seq2Seq};
-use datasets::dates::{END, START};
 use datasets::one_hot;
 use foundations::ops::stack_rows;
-use foundations::softmax::log_softmax_columns;
 use foundations::{Error, Mat, Rng, init};
 use vanilla_rnn_bptt::RecurrentCell;
 
@@ -85,49 +82,5 @@ impl<C: RecurrentCell> Seq2Seq<C> {
             y
         }
         // ANCHOR_END: decoder_input
-    }
-}
-
-/// One source, encoded, ready to decode with a model of either kind; the
-/// state is the decoder cell's state and `a_{t−1}` (`n x 1`).
-#[derive(Debug, Clone)]
-pub struct FeedingTranslator<'a, C: RecurrentCell> {
-    model: &'a Seq2Seq<C>,
-    hs: Vec<Mat>,
-    last: C::State,
-}
-
-impl<'a, C: RecurrentCell> FeedingTranslator<'a, C> {
-    /// Encodes `src` (ids of the source vocabulary).
-    ///
-    /// # Panics
-    /// When `src` is empty.
-    pub fn new(model: &'a Seq2Seq<C>, src: &[usize]) -> Self {
-        let (hs, last, _) = model.encode(&[src.to_vec()]);
-        FeedingTranslator { model, hs, last }
-    }
-}
-
-impl<C: RecurrentCell> Decoder for FeedingTranslator<'_, C> {
-    type State = (C::State, Mat);
-    fn initial(&self) -> (C::State, Mat) {
-        (self.last.clone(), Mat::zeros(self.model.hidden_size(), 1))
-    }
-    fn start_token(&self) -> usize {
-        START
-    }
-    fn end_token(&self) -> usize {
-        END
-    }
-    fn step(
-        &self,
-        (state, a_prev): &(C::State, Mat),
-        token: usize,
-    ) -> ((C::State, Mat), Vec<f64>) {
-        let x = self.model.decoder_input(&[token], a_prev);
-        let (next, step) = self.model.decoder_step(state, &x, &self.hs);
-        let a = step.cat.rows(0, self.model.hidden_size()).into_owned();
-        let log_p = log_softmax_columns(&step.logits).as_slice().to_vec();
-        ((next, a), log_p)
     }
 }

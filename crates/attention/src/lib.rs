@@ -47,6 +47,5 @@ pub use attention::{
 };
 pub use decode::{Decoder, Hypothesis, beam_search, greedy, sample};
 pub use decoder_step::{DecoderStep, decoder_step_reference};
-pub use input_feeding::FeedingTranslator;
 pub use seq2seq::{Context, Seq2Seq, Seq2SeqCache};
 pub use translate::{Translator, translate};

@@ -1,9 +1,10 @@
 //! Input feeding: the decoder reads `[y_{t−1}; a_{t−1}]`. Gradient checks of
 //! the whole model (LSTM and GRU cells, attention and last state), the
-//! decoder against teacher forcing, the option's configuration errors.
+//! translator (whose state carries a_{t−1}) against teacher forcing, the
+//! option's configuration errors.
 
 use attention::decode::{beam_search, greedy};
-use attention::{Context, FeedingTranslator, Seq2Seq, Translator};
+use attention::{Context, Seq2Seq, Translator};
 use foundations::init::uniform;
 use foundations::{ParamsExt, assert_gradients, rng};
 use lstm_gru::{Gru, Lstm};
@@ -107,7 +108,7 @@ fn decoding_matches_teacher_forcing() {
     // log-probability: the decoder carries a_{t−1} as the training does.
     let model = fed_lstm(6, 5, 3, Context::Attention, 8);
     let src = vec![3, 4, 5, 3];
-    let tr = FeedingTranslator::new(&model, &src);
+    let tr = Translator::new(&model, &src);
     let g = greedy(&tr, 5);
     let (loss, _) = model
         .forward(std::slice::from_ref(&src), std::slice::from_ref(&g.tokens));
@@ -118,19 +119,6 @@ fn decoding_matches_teacher_forcing() {
     );
     let b = beam_search(&tr, 1, 5, 0.0);
     assert_eq!(b[0].tokens, g.tokens);
-}
-
-#[test]
-fn without_the_option_the_feeding_translator_is_the_translator() {
-    let mut r = rng(3);
-    let enc = Lstm::new(6, 3, &mut r).unwrap();
-    let dec = Lstm::new(5, 3, &mut r).unwrap();
-    let m = Seq2Seq::new(enc, dec, 5, Context::Attention, &mut r).unwrap();
-    assert!(!m.feeds_input());
-    let src = [3, 4, 5];
-    let a = greedy(&FeedingTranslator::new(&m, &src), 6);
-    let b = greedy(&Translator::new(&m, &src), 6);
-    assert_eq!(a, b);
 }
 
 #[test]
@@ -165,13 +153,4 @@ fn configurations_that_cannot_work_are_errors() {
     // and the plain constructor refuses a decoder built for input feeding
     let dec = Lstm::new(7, 3, &mut r).unwrap();
     assert!(Seq2Seq::new(enc, dec, 4, Context::Attention, &mut r).is_err());
-}
-
-#[test]
-#[should_panic(
-    expected = "Translator::new: the model feeds a_{t−1} to its decoder"
-)]
-fn the_plain_translator_refuses_an_input_fed_model() {
-    let m = fed_lstm(5, 4, 3, Context::Attention, 1);
-    Translator::new(&m, &[3, 4]);
 }
