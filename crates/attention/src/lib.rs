@@ -20,7 +20,7 @@
 //! * [`decoder_step`]: one decoder step with attention, reference form
 //!   (exercise);
 //! * [`decode`]: greedy, temperature sampling, beam search (exercise);
-//! * [`translate`]: a trained model as a decoder for one source;
+//! * [`translate`](mod@translate): a trained model as a decoder for one source;
 //! * [`captioning`]: a digit's English word from CNN features, character
 //!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`);
 //! * [`show_attend_tell`]: "show, attend and tell" as the captioning slides
