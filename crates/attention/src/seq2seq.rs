@@ -44,7 +44,8 @@ pub enum Context {
 pub struct Seq2Seq<C> {
     /// The encoder cell (input: one-hot source characters).
     pub encoder: C,
-    /// The decoder cell (input: one-hot previous target).
+    /// The decoder cell (input: the one-hot previous target, `V` rows, or
+    /// `[y_{t−1}; a_{t−1}]`, `V + n` rows, with input feeding).
     pub decoder: C,
     /// `W_o`, `V x 2n`: acts on `[a_t; s_t]`.
     pub w_o: Mat,
@@ -143,7 +144,8 @@ impl<C: RecurrentCell> Seq2Seq<C> {
                 "Seq2Seq::new",
                 format!(
                     "decoder input size {} must be the target vocabulary \
-                     V = {target_vocab} ≥ 1",
+                     V = {target_vocab} ≥ 1 (V + n for input feeding: \
+                     Seq2Seq::new_input_feeding)",
                     decoder.input_size()
                 ),
             ));
@@ -209,8 +211,9 @@ impl<C: RecurrentCell> Seq2Seq<C> {
 
     /// One decoder step on a batch, the engine twin of
     /// [`crate::decoder_step_reference`]: from the state `prev` and the
-    /// previous targets `x` (one-hot, `V x B`), the next state and the
-    /// step's cache (its `logits` are `o_t`, `V x B`).
+    /// decoder's input `x` ([`Seq2Seq::decoder_input`]: the previous targets
+    /// one-hot, `V x B`, with `a_{t−1}` below them under input feeding), the
+    /// next state and the step's cache (its `logits` are `o_t`, `V x B`).
     pub fn decoder_step(
         &self,
         prev: &C::State,
