@@ -11,11 +11,11 @@
 //! the decoders' loss curves and the attention maps (without it, it only
 //! prints).
 
-use attention::attend_captioning::{AttendCaptionDecoder, AttendCaptioner};
 use attention::captioning::{
     CaptionDecoder, Captioner, WORDS, caption_ids, caption_vocab,
 };
 use attention::decode::{beam_search, greedy, sample};
+use attention::show_attend_tell::{SatDecoder, ShowAttendTell};
 use clap::Parser;
 use fc_and_conv::{Relu, Volume};
 use foundations::figures::{Scale, Series, figure_path, heatmap, line_chart};
@@ -146,12 +146,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // 4. "Show, attend and tell": attention over the 3x3 regions of the
-    // first pooled feature map (16 numbers per region), at every step.
+    // 4. "Show, attend and tell": an LSTM (n = 64) reading the word
+    // embedding (m = 16) and the attention output over the 3x3 regions of
+    // the first pooled feature map (16 numbers per region), at every step.
     let r_train = regions(&net, &x_train);
     let r_test = regions(&net, &x_test);
     let k = r_train[0].nrows();
-    let mut att = AttendCaptioner::new(k, 64, vocab.len(), 32, &mut r)?;
+    let mut att = ShowAttendTell::new(k, 16, 64, vocab.len(), 32, &mut r)?;
     let mut opt = Adam::new(5e-3);
     let mut att_losses = Vec::new();
     let bar = ProgressBar::new(epochs as u64);
@@ -168,7 +169,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ids.iter().map(|&i| r_train[i].clone()).collect();
             let caps: Vec<Vec<usize>> =
                 ids.iter().map(|&i| caption_ids(y_train[i])).collect();
-            let (loss, g) = att.loss_and_grads(&reg, &caps);
+            let (loss, cache) = att.forward(&reg, &caps);
+            let g = att.backward(&cache);
             ensure_finite(loss, step)?;
             opt.step(&mut att, &g);
             total += loss * ids.len() as f64;
@@ -180,7 +182,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     bar.finish_and_clear();
     let mut att_ok = [0usize; 2];
     for (i, &y) in y_test.iter().enumerate() {
-        let dec = AttendCaptionDecoder::new(&att, &r_test[i]);
+        let dec = SatDecoder::new(&att, &r_test[i]);
         let want = caption_ids(y);
         att_ok[0] += usize::from(greedy(&dec, 8).tokens == want);
         att_ok[1] +=
@@ -191,7 +193,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // character (each scaled to its largest weight), upsampled to 8x8
     let shown: &[usize] = if args.figures { &[0, 1, 5] } else { &[] };
     for (j, &i) in shown.iter().enumerate() {
-        let dec = AttendCaptionDecoder::new(&att, &r_test[i]);
+        let dec = SatDecoder::new(&att, &r_test[i]);
         let (toks, w) = dec.greedy_with_attention(8);
         let img = &test[i].pixels;
         let cols = 8 * (1 + toks.len());
@@ -237,12 +239,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(md, "| caption, sampling τ = 1 | {:.1}% |", pct(ok[2]))?;
     writeln!(
         md,
-        "| with attention over 3x3 regions, greedy | {:.1}% |",
+        "| show, attend and tell (LSTM, 3x3 regions), greedy | {:.1}% |",
         pct(att_ok[0])
     )?;
     writeln!(
         md,
-        "| with attention over 3x3 regions, beam k = 3 | {:.1}% |",
+        "| show, attend and tell (LSTM, 3x3 regions), beam k = 3 | {:.1}% |",
         pct(att_ok[1])
     )?;
     writeln!(md)?;
@@ -263,7 +265,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("epoch", "mean loss per caption"),
             &[
                 Series::new("features at the first step", losses),
-                Series::new("attention over regions", att_losses),
+                Series::new("show, attend and tell (LSTM)", att_losses),
             ],
             Scale::Log,
         )?;

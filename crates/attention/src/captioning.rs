@@ -2,9 +2,9 @@
 //! feature vector `v`, and a recurrent decoder writes the caption one
 //! character at a time,
 //!
-//! `h_t = tanh(W_xh x_t + W_hh h_{t−1} + W_ih v)`, with `v` given at the
-//! first step only, `x_t` the one-hot previous character (`<START>` first),
-//! `ŷ_t = softmax(W_hy h_t + b_y)`,
+//! `h_t = tanh(W_xh x_t + W_hh h_{t−1} + W_ih v + b_h)`, with `v` given at
+//! the first step only, `x_t` the one-hot previous character (`<START>`
+//! first), `ŷ_t = softmax(W_hy h_t + b_y)`,
 //!
 //! sampled until it writes `<END>`. The caption of a digit image is the
 //! digit's English word (`seven`). The CNN (the `pooling` crate's ConvNet,
@@ -14,7 +14,12 @@
 //! The decoder is the vanilla RNN engine cell of `vanilla-rnn-bptt`: its
 //! input is the column `[x_t; v_t]` with `v_t = v` at `t = 1` and `0`
 //! after, so its input matrix `U = [W_xh  W_ih]` holds both of the slide's
-//! matrices. Book: *Attention → Image captioning*.
+//! matrices. `W_xh x_t` with `x_t` one-hot is column `x_t` of `W_xh`: the
+//! slides' word embedding, folded into the cell. The cell's bias `b_h` is
+//! not on the slide; with one-hot inputs it changes nothing the model can
+//! express (`b_h + W_xh e_j` is column `j` of `W_xh + b_h 1ᵀ`). The loss is
+//! the slide's `−Σ_i Σ_t log p_t(S_{i,t})` over a batch, divided by `B`.
+//! Book: *Attention → Image captioning*.
 
 use crate::decode::Decoder;
 use datasets::Vocab;
@@ -58,7 +63,7 @@ pub fn caption_ids(label: usize) -> Vec<usize> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Captioner {
     /// `cell.u = [W_xh  W_ih]` (`n x (V + F)`), `cell.w = W_hh`,
-    /// `out.v = W_hy`, `out.c = b_y`.
+    /// `cell.b = b_h` (not on the slide), `out.v = W_hy`, `out.c = b_y`.
     pub rnn: RecurrentModel<RnnCell>,
     /// `F`, the size of the image feature vector.
     pub features: usize,
@@ -156,6 +161,7 @@ impl Captioner {
         let mut d_os = Vec::with_capacity(t_len);
         for (t, o) in os.iter().enumerate() {
             let y: Vec<usize> = captions.iter().map(|c| c[t]).collect();
+            // −Σ_b log p_t(S_{b,t}), divided by B here (∂L/∂o_t with it)
             let (l, d_o) = cross_entropy(o, &y, Reduction::MeanBy(b as f64));
             loss += l;
             d_os.push(Some(d_o));

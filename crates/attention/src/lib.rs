@@ -5,7 +5,9 @@
 //! in the encoder-decoder, `N` source steps with encoder states `h_i`,
 //! `T` target steps with decoder states `s_t`, attention scores `e_i`,
 //! weights `α`, attention output `a_t`; `n` hidden size, `d` key size,
-//! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch.
+//! `V` target vocabulary, `k` beam width, `τ` temperature, `B` batch;
+//! in captioning, `v_i` the image regions (`R` of `K` numbers), `E` the
+//! word embedding (`m x V`).
 //!
 //! * [`attention`]: the reference `attention_forward_reference` / `attention_backward_reference`
 //!   and the softmax Jacobian `diag(p) − p pᵀ` (exercises);
@@ -13,25 +15,29 @@
 //! * [`engine`]: batched dot-product attention, the form the model uses;
 //! * [`seq2seq`]: the encoder-decoder on any recurrent cell (LSTM, GRU),
 //!   with attention or with the last encoder state only;
+//! * [`input_feeding`]: the option of feeding `a_{t−1}` into the decoder,
+//!   `s_t = f(s_{t−1}, [y_{t−1}; a_{t−1}])`;
 //! * [`decoder_step`]: one decoder step with attention, reference form
 //!   (exercise);
 //! * [`decode`]: greedy, temperature sampling, beam search (exercise);
-//! * [`translate`]: a trained model as a decoder for one source;
+//! * [`translate`](mod@translate): a trained model as a decoder for one source;
 //! * [`captioning`]: a digit's English word from CNN features, character
 //!   by character (the slides' `h = tanh(W_xh x + W_hh h + W_ih v)`);
-//! * [`attend_captioning`]: the same with attention over image regions
-//!   ("show, attend and tell").
+//! * [`show_attend_tell`]: "show, attend and tell" as the captioning slides
+//!   draw it: an LSTM reading `[E y_{t−1}; h_{t−1}; z_t]`, `z_t` the
+//!   attention output over image regions.
 //!
 //! Book: *Attention*.
 
 pub mod additive;
-pub mod attend_captioning;
 pub mod attention;
 pub mod captioning;
 pub mod decode;
 pub mod decoder_step;
 pub mod engine;
+pub mod input_feeding;
 pub mod seq2seq;
+pub mod show_attend_tell;
 pub mod translate;
 
 pub use additive::{Additive, AdditiveCache};

@@ -9,6 +9,9 @@
 //!   `α = softmax(e)`, `a_t = Σ_i α_i h_i`; with [`Context::LastState`],
 //!   `a_t = h_N` at every step (the bottleneck baseline).
 //! * Output: `o_t = W_o [a_t; s_t] + b_o`, `ŷ_t = softmax(o_t)`.
+//! * Input feeding (an option, [`Seq2Seq::new_input_feeding`], in
+//!   [`crate::input_feeding`]): the decoder also reads the previous step's
+//!   attention output, `s_t = f(s_{t−1}, [y_{t−1}; a_{t−1}])`, `a_0 = 0`.
 //! * Loss: `L = (1/B) Σ_b Σ_t −log ŷ_t[y_t]` (sum over steps, mean over the
 //!   batch).
 //!
@@ -41,7 +44,8 @@ pub enum Context {
 pub struct Seq2Seq<C> {
     /// The encoder cell (input: one-hot source characters).
     pub encoder: C,
-    /// The decoder cell (input: one-hot previous target).
+    /// The decoder cell (input: the one-hot previous target, `V` rows, or
+    /// `[y_{t−1}; a_{t−1}]`, `V + n` rows, with input feeding).
     pub decoder: C,
     /// `W_o`, `V x 2n`: acts on `[a_t; s_t]`.
     pub w_o: Mat,
@@ -140,7 +144,8 @@ impl<C: RecurrentCell> Seq2Seq<C> {
                 "Seq2Seq::new",
                 format!(
                     "decoder input size {} must be the target vocabulary \
-                     V = {target_vocab} ≥ 1",
+                     V = {target_vocab} ≥ 1 (V + n for input feeding: \
+                     Seq2Seq::new_input_feeding)",
                     decoder.input_size()
                 ),
             ));
@@ -206,8 +211,9 @@ impl<C: RecurrentCell> Seq2Seq<C> {
 
     /// One decoder step on a batch, the engine twin of
     /// [`crate::decoder_step_reference`]: from the state `prev` and the
-    /// previous targets `x` (one-hot, `V x B`), the next state and the
-    /// step's cache (its `logits` are `o_t`, `V x B`).
+    /// decoder's input `x` ([`Seq2Seq::decoder_input`]: the previous targets
+    /// one-hot, `V x B`, with `a_{t−1}` below them under input feeding), the
+    /// next state and the step's cache (its `logits` are `o_t`, `V x B`).
     pub fn decoder_step(
         &self,
         prev: &C::State,
@@ -252,11 +258,12 @@ impl<C: RecurrentCell> Seq2Seq<C> {
             tgt.len()
         );
         let b = src.len();
-        let v = self.decoder.input_size();
+        let n = self.hidden_size();
         let (hs, mut state, enc_caches) = self.encode(src);
         let mut steps = Vec::with_capacity(t_len);
         let mut d_logits = Vec::with_capacity(t_len);
         let mut loss = 0.0;
+        let mut a_prev = Mat::zeros(n, b); // a_0 = 0 (read with input feeding)
         // ANCHOR: decode_teacher
         for t in 0..t_len {
             // teacher forcing: the decoder reads <START>, then y_{t−1}
@@ -264,8 +271,10 @@ impl<C: RecurrentCell> Seq2Seq<C> {
                 .iter()
                 .map(|y| if t == 0 { START } else { y[t - 1] })
                 .collect();
-            let x = one_hot(&prev, v);
+            // y_{t−1} one-hot, or [y_{t−1}; a_{t−1}] with input feeding
+            let x = self.decoder_input(&prev, &a_prev);
             let (next, step) = self.decoder_step(&state, &x, &hs);
+            a_prev = step.cat.rows(0, n).into_owned();
             let targets: Vec<usize> = tgt.iter().map(|y| y[t]).collect();
             let (l, d_o) = cross_entropy(
                 &step.logits,
@@ -296,13 +305,17 @@ impl<C: RecurrentCell> Seq2Seq<C> {
         let mut d_hs = vec![Mat::zeros(n, b); cache.encoder.len()];
         let last = d_hs.len() - 1;
         let mut d_state = self.decoder.zero_state_grad(b);
+        let v = self.w_o.nrows();
+        // ∂L/∂a_t through step t+1's input (input feeding only)
+        let mut d_a_fed = Mat::zeros(n, b);
         // ANCHOR: backward
         for (step, d_o) in cache.steps.iter().zip(&cache.d_logits).rev() {
             // forward: o_t = W_o [a_t; s_t] + b_o
             grads.w_o += d_o * step.cat.transpose();
             grads.b_o += sum_columns(d_o);
             let d_cat = self.w_o.transpose() * d_o;
-            let d_a = d_cat.rows(0, n).into_owned();
+            // a_t also fed step t+1 (input feeding): both terms add
+            let d_a = d_cat.rows(0, n) + &d_a_fed;
             let mut d_s = d_cat.rows(n, n).into_owned();
             match &step.attend {
                 // forward: a_t = Σ_i α_i h_i with α = softmax(s_tᵀ h_i):
@@ -319,10 +332,15 @@ impl<C: RecurrentCell> Seq2Seq<C> {
             }
             // the decoder state gets ∂L/∂s_t from this step and the next
             *C::hidden_grad_mut(&mut d_state) += d_s;
-            let (g, d_prev, _) =
+            let (g, d_prev, d_x) =
                 self.decoder.step_backward(&step.cell, &d_state);
             grads.decoder.accumulate(&g);
             d_state = d_prev;
+            // input feeding: x_t = [y_{t−1}; a_{t−1}] sends ∂L/∂a_{t−1}
+            // back to the previous step (a_0 = 0 is a constant)
+            if self.feeds_input() {
+                d_a_fed = d_x.rows(v, n).into_owned();
+            }
         }
         // d_state now flows into the encoder's last state; each encoder
         // state h_i also receives what attention sent back to it

@@ -1,11 +1,11 @@
 //! A trained [`Seq2Seq`] as a [`Decoder`] for one source sequence: encode
 //! once, then step the decoder one token at a time (no teacher forcing).
-//! Book: *Attention → Decoding*.
+//! The decoder's state carries `a_{t−1}` too, which a model with input
+//! feeding reads ([`crate::input_feeding`]). Book: *Attention → Decoding*.
 
 use crate::decode::{Decoder, greedy};
 use crate::seq2seq::Seq2Seq;
 use datasets::dates::{END, START};
-use datasets::one_hot;
 use foundations::Mat;
 use foundations::softmax::log_softmax_columns;
 use vanilla_rnn_bptt::RecurrentCell;
@@ -28,18 +28,23 @@ impl<'a, C: RecurrentCell> Translator<'a, C> {
         Translator { model, hs, last }
     }
 
-    /// One decoder step: the next state, `log p` of every token, and the
+    /// One decoder step from the state `(s_{t−1}, a_{t−1})` and the
+    /// previous token: the next state, `log p` of every token, and the
     /// attention distribution over the source (`None` without attention).
     pub fn step_with_attention(
         &self,
-        state: &C::State,
+        (state, a_prev): &(C::State, Mat),
         token: usize,
-    ) -> (C::State, Vec<f64>, Option<Vec<f64>>) {
-        let v = self.model.decoder.input_size();
-        let x = one_hot(&[token], v);
+    ) -> ((C::State, Mat), Vec<f64>, Option<Vec<f64>>) {
+        let x = self.model.decoder_input(&[token], a_prev);
         let (next, step) = self.model.decoder_step(state, &x, &self.hs);
+        let a = step.cat.rows(0, self.model.hidden_size()).into_owned();
         let log_p = log_softmax_columns(&step.logits).as_slice().to_vec();
-        (next, log_p, step.attend.map(|c| c.p.as_slice().to_vec()))
+        (
+            (next, a),
+            log_p,
+            step.attend.map(|c| c.p.as_slice().to_vec()),
+        )
     }
 
     /// Greedy decoding that also records the attention at every step:
@@ -70,9 +75,10 @@ impl<'a, C: RecurrentCell> Translator<'a, C> {
 }
 
 impl<C: RecurrentCell> Decoder for Translator<'_, C> {
-    type State = C::State;
-    fn initial(&self) -> C::State {
-        self.last.clone()
+    /// The decoder cell's state and `a_{t−1}` (`n x 1`; `a_0 = 0`).
+    type State = (C::State, Mat);
+    fn initial(&self) -> (C::State, Mat) {
+        (self.last.clone(), Mat::zeros(self.model.hidden_size(), 1))
     }
     fn start_token(&self) -> usize {
         START
@@ -80,7 +86,11 @@ impl<C: RecurrentCell> Decoder for Translator<'_, C> {
     fn end_token(&self) -> usize {
         END
     }
-    fn step(&self, state: &C::State, token: usize) -> (C::State, Vec<f64>) {
+    fn step(
+        &self,
+        state: &(C::State, Mat),
+        token: usize,
+    ) -> ((C::State, Mat), Vec<f64>) {
         let (next, log_p, _) = self.step_with_attention(state, token);
         (next, log_p)
     }

@@ -390,39 +390,3 @@ mod captioning {
         );
     }
 }
-
-mod attend_captioning {
-    use attention::attend_captioning::{AttendCaptionDecoder, AttendCaptioner};
-    use attention::captioning::caption_ids;
-    use attention::decode::greedy;
-    use foundations::{assert_gradients, init::uniform, rng};
-
-    #[test]
-    fn decoder_with_attention_gradients_match_numeric() {
-        let mut r = rng(6);
-        let mut m = AttendCaptioner::new(3, 4, 18, 2, &mut r).unwrap();
-        m.cell.u = uniform(4, 21, 0.5, &mut r);
-        m.cell.w = uniform(4, 4, 0.5, &mut r);
-        let regions =
-            vec![uniform(3, 4, 1.0, &mut r), uniform(3, 4, 1.0, &mut r)];
-        let caps = vec![caption_ids(1), caption_ids(6)]; // one, six
-        let (_, g) = m.loss_and_grads(&regions, &caps);
-        assert_gradients("AttendCaptioner::loss_and_grads", &m, &g, |m| {
-            m.loss_and_grads(&regions, &caps).0
-        });
-    }
-
-    #[test]
-    fn attention_rows_are_distributions_over_the_regions() {
-        let mut r = rng(7);
-        let m = AttendCaptioner::new(3, 4, 18, 2, &mut r).unwrap();
-        let regions = uniform(3, 5, 1.0, &mut r);
-        let d = AttendCaptionDecoder::new(&m, &regions);
-        let (toks, w) = d.greedy_with_attention(6);
-        assert_eq!(toks, greedy(&d, 6).tokens);
-        assert_eq!(w.shape(), (toks.len(), 5));
-        for row in w.row_iter() {
-            assert!((row.sum() - 1.0).abs() < 1e-12);
-        }
-    }
-}
