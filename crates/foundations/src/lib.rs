@@ -16,6 +16,8 @@ pub mod clip;
 pub mod dropout;
 pub mod error;
 pub mod fast_math;
+// the examples' figures: feature `figures`
+#[cfg(feature = "figures")]
 pub mod figures;
 pub mod gradcheck;
 pub mod init;
@@ -24,12 +26,15 @@ pub mod optim;
 pub mod params;
 pub mod shape;
 pub mod softmax;
+// the tests' proptest configuration: feature `testing`
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{Error, ensure_finite};
 pub use gradcheck::{GradReport, assert_gradients, check_gradients};
 pub use nalgebra::DMatrix;
 pub use params::{Named, Params, ParamsExt};
+#[cfg(any(test, feature = "testing"))]
 pub use testing::graded_config;
 
 /// The one matrix type of the course.
