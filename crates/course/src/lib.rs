@@ -6,6 +6,7 @@
 
 pub mod agree;
 pub mod book;
+pub mod build;
 pub mod check;
 pub mod class;
 pub mod exercise;
