@@ -18,9 +18,11 @@
 #       `cargo test --workspace`, the README's command, tests included) on
 #       the instructors' tree, in a target directory of its own.
 # and prints a markdown table: wall time, CPU time (user + system, less
-# sensitive to other load than wall time) and the number of crates cargo
-# compiled (from its `Compiling` lines: a count that does not depend on the
-# machine's load). The machine's load (`uptime`) is printed beside it.
+# sensitive to other load than wall time) and the number of units cargo
+# built (new entries in the target directory's `.fingerprint/`: each crate
+# compiled, each build script compiled and each one run; a count that does
+# not depend on the machine's load). The machine's load (`uptime`) is
+# printed beside it.
 #
 # Options:
 #   --repo PATH|URL   what to clone (default: this script's repository)
@@ -90,7 +92,7 @@ git -C "$work/student" -c user.name=cold-start -c user.email=cold-start@localhos
   commit --quiet -m "student release"
 
 rows=()
-total_wall=0
+first_wall=0
 # measure LABEL DIR TARGET_DIR COMMAND…: one row of the table.
 measure() {
   local label=$1 dir=$2 target=$3
@@ -99,7 +101,8 @@ measure() {
   [ -n "$timings" ] && extra=(--timings)
   local log="$work/log.$((${#rows[@]} + 1))"
   echo "cold-start: $label: $*" >&2
-  local t0 t1 rc=0
+  local t0 t1 rc=0 before
+  before=$(ls "$target/debug/.fingerprint" 2>/dev/null | wc -l)
   t0=$(date +%s.%N)
   ( cd "$dir" && CARGO_TARGET_DIR=$target CARGO_TERM_COLOR=never \
       /usr/bin/time -f "%U %S" -o "$log.cpu" "$1" "$2" "${extra[@]}" "${@:3}" ) \
@@ -110,12 +113,12 @@ measure() {
     echo "cold-start: $label failed ($rc)" >&2
     exit 1
   fi
-  local wall cpu crates
+  local wall cpu units
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
   cpu=$(awk 'END { printf "%.0f", $1 + $2 }' "$log.cpu")
-  crates=$(grep -c '^ *Compiling ' "$log.err" || true)
-  total_wall=$((total_wall + wall))
-  rows+=("| $label | \`$*\` | $wall | $cpu | $crates |")
+  units=$(( $(ls "$target/debug/.fingerprint" 2>/dev/null | wc -l) - before ))
+  case "$label" in "(a)"|"(b) ${topics[0]}") first_wall=$((first_wall + wall)) ;; esac
+  rows+=("| $label | \`$*\` | $wall | $cpu | $units |")
   if [ -n "$timings" ]; then
     local report
     report=$(ls -t "$target"/cargo-timings/cargo-timing-2*.html 2>/dev/null | head -1 || true)
@@ -149,9 +152,11 @@ load_after=$(uptime | sed 's/.*load average/load average/')
 echo
 echo "Cold start of \`$rev\` ($(date -u +%Y-%m-%d), $(nproc) cores; $load_before before, $load_after after):"
 echo
-echo "| step | command | wall s | CPU s | crates compiled |"
+echo "| step | command | wall s | CPU s | units built |"
 echo "|---|---|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "(a) + (b) ${topics[0]}: $first_wall s before the first test of ${topics[0]} can run."
 echo
 echo "What the first \`cargo course progress\` printed:"
 echo
