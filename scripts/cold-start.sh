@@ -93,6 +93,11 @@ git -C "$work/student" -c user.name=cold-start -c user.email=cold-start@localhos
 
 rows=()
 first_wall=0
+# units_in TARGET_DIR: the units cargo has built there.
+units_in() {
+  if [ -d "$1/debug/.fingerprint" ]; then ls "$1/debug/.fingerprint" | wc -l; else echo 0; fi
+}
+
 # measure LABEL DIR TARGET_DIR COMMAND…: one row of the table.
 measure() {
   local label=$1 dir=$2 target=$3
@@ -102,7 +107,7 @@ measure() {
   local log="$work/log.$((${#rows[@]} + 1))"
   echo "cold-start: $label: $*" >&2
   local t0 t1 rc=0 before
-  before=$(ls "$target/debug/.fingerprint" 2>/dev/null | wc -l)
+  before=$(units_in "$target")
   t0=$(date +%s.%N)
   ( cd "$dir" && CARGO_TARGET_DIR=$target CARGO_TERM_COLOR=never \
       /usr/bin/time -f "%U %S" -o "$log.cpu" "$1" "$2" "${extra[@]}" "${@:3}" ) \
@@ -116,7 +121,7 @@ measure() {
   local wall cpu units
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
   cpu=$(awk 'END { printf "%.0f", $1 + $2 }' "$log.cpu")
-  units=$(( $(ls "$target/debug/.fingerprint" 2>/dev/null | wc -l) - before ))
+  units=$(( $(units_in "$target") - before ))
   case "$label" in "(a)"|"(b) ${topics[0]}") first_wall=$((first_wall + wall)) ;; esac
   rows+=("| $label | \`$*\` | $wall | $cpu | $units |")
   if [ -n "$timings" ]; then
