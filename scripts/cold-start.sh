@@ -163,8 +163,8 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "(a) + (b) ${topics[0]}: $first_wall s before the first test of ${topics[0]} can run."
 echo
-echo "What the first \`cargo course progress\` printed:"
+echo "What the first \`cargo course progress\` printed after its table:"
 echo
 echo '```text'
-echo "$first_progress" | head -20
+echo "$first_progress" | sed -n '/exercises done/,$p'
 echo '```'

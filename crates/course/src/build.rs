@@ -16,10 +16,9 @@ use std::time::Instant;
 /// What the first build costs, measured with `scripts/cold-start.sh` (the
 /// instructors' appendix, "Cold start"): told by `build` and by the first
 /// `progress`.
-pub const FIRST_BUILD: &str = "the first build of a topic's graded tests \
-     compiles it and its dependencies once: about 2 minutes on a 2-core \
-     machine for the first topic, well under a minute for each later one; \
-     then seconds";
+pub const FIRST_BUILD: &str = "about a minute on a 2-core machine for the \
+     first topic (it compiles the dependencies too), about 10 s for each \
+     later one, seconds after that";
 
 /// Options of `cargo course build`.
 #[derive(Debug, clap::Args)]

@@ -62,10 +62,10 @@ pub fn run(args: &Args) -> Result<(), String> {
 pub fn first_build_note(rows: &[(String, String, State)]) -> String {
     let topic = rows.first().map_or("<topic>", |r| r.0.as_str());
     format!(
-        "\nNothing started yet. The first `cargo test -p <topic> --test \
-         graded` (or `progress` once you have started) builds first: {}.\n\
-         To do that build now, with a progress bar: `cargo course build \
-         <topic>` (e.g. `cargo course build {topic}`).",
+        "\nNothing started yet. A topic's first `cargo test -p <topic> \
+         --test graded` builds it first: {}.\nTo do that build now, with a \
+         progress bar: `cargo course build <topic>` (e.g. `cargo course \
+         build {topic}`).",
         crate::build::FIRST_BUILD
     )
 }
