@@ -3,10 +3,10 @@
 //! `load_gpt.py` to reproduce.
 //!
 //! ```text
-//! cargo build --release -p lstm-gru --example lstm_sonnets
+//! cargo build --release -p lstm-gru --features examples --example lstm_sonnets
 //! ./target/release/examples/lstm_sonnets --cell lstm --steps 2000 \
 //!     --save target/pytorch/char-lstm.safetensors
-//! cargo run --release -p checkpoint --example export_pytorch -- \
+//! cargo run --release -p checkpoint --features examples --example export_pytorch -- \
 //!     --model lstm --from target/pytorch/char-lstm.safetensors \
 //!     --out target/pytorch/char-lstm-torch.safetensors
 //! ```

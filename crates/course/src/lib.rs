@@ -7,6 +7,7 @@
 pub mod agree;
 pub mod answers;
 pub mod book;
+pub mod build;
 pub mod check;
 pub mod class;
 pub mod equations;

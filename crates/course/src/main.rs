@@ -8,6 +8,7 @@
 //! * `figures`: remakes every figure and printed output from its seed.
 //! * `student`, `grade`, `grade-class`, `progress`, `hint`, `reset`, `gradescope`: the
 //!   exercise workflow (see `exercises/README.md`).
+//! * `build [TOPIC…]`: builds, once, everything a topic's graded tests need.
 //! * `exercises [TOPIC…] [--json]`: every exercise region (the scripts in
 //!   `scripts/` read them from here).
 
@@ -15,7 +16,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 use course::{
-    book, check, class, exercise, figures, grade, gradescope, hint,
+    book, build, check, class, exercise, figures, grade, gradescope, hint,
     mathml_guard, progress, reset, student, verify,
 };
 
@@ -49,6 +50,9 @@ enum Command {
     GradeClass(class::Args),
     /// Every exercise: done, failing or not started.
     Progress(progress::Args),
+    /// Build, once, everything a topic's graded tests need (one cargo
+    /// invocation, with cargo's progress bar); default: every topic.
+    Build(build::Args),
     /// An exercise's hint, book section and test command.
     Hint(hint::Args),
     /// Put an exercise's stub back (your code is saved in the target
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Grade(args) => grade::run(&args),
         Command::GradeClass(args) => class::run(&args),
         Command::Progress(args) => progress::run(&args),
+        Command::Build(args) => build::run(&args),
         Command::Hint(args) => hint::run(&args),
         Command::Reset(args) => reset::run(&args),
         Command::VerifyExercises(args) => verify::run(&args),

@@ -59,7 +59,23 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("{topic:<17} {id:<w$}  {s}");
     }
     println!("{done}/{} exercises done", rows.len());
+    if rows.iter().all(|r| r.2 == State::NotStarted) {
+        println!("{}", first_build_note(&rows));
+    }
     Ok(())
+}
+
+/// Told while nothing is started: what the first test run of a topic costs,
+/// and how to pay it now.
+pub fn first_build_note(rows: &[(String, String, State)]) -> String {
+    let topic = rows.first().map_or("<topic>", |r| r.0.as_str());
+    format!(
+        "\nNothing started yet. A topic's first `cargo test -p <topic> \
+         --test graded` builds it first: {}.\nTo do that build now, with a \
+         progress bar: `cargo course build <topic>` (e.g. `cargo course \
+         build {topic}`).",
+        crate::build::FIRST_BUILD
+    )
 }
 
 /// `(topic, id, state)` of every exercise of `manifests`.

@@ -276,7 +276,8 @@ fn dynamic_checks(
             Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
         c.current_dir(&scratch.ws)
             .env("CARGO_TARGET_DIR", &scratch.target)
-            .args(["clippy", "--quiet", "--all-targets"]);
+            // --all-features: the examples too (behind `examples`)
+            .args(["clippy", "--quiet", "--all-targets", "--all-features"]);
         for t in &all_stubbed {
             c.args(["-p", t]);
         }

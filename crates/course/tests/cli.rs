@@ -22,7 +22,7 @@ use std::process::{Command, Output};
 use testutil::{Fixture, git};
 
 /// The subcommands `cargo course --help` lists (hidden ones left out).
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "check",
     "figures",
     "book",
@@ -30,6 +30,7 @@ const SUBCOMMANDS: [&str; 12] = [
     "grade",
     "grade-class",
     "progress",
+    "build",
     "hint",
     "reset",
     "verify-exercises",
@@ -270,6 +271,77 @@ fn exit_codes_and_one_line_errors() {
     fails(
         course(&fx, &["hint", "toy-add", "--root", r]),
         "no exercise `toy-add` in exercises/*.toml (exercises: none)",
+    );
+}
+
+/// `cargo course build`: one cargo invocation that builds a topic's graded
+/// tests (so that the next `cargo test -p toy --test graded` builds
+/// nothing), the first build's cost told before it starts, and by the
+/// first `progress` of a fresh student release.
+#[test]
+fn build_compiles_the_graded_tests_once_and_progress_tells_its_cost() {
+    let fx = Fixture::new("cli-build");
+    let r = s(&fx.root).to_string();
+    let student = fx.scratch("student");
+    ok(course(
+        &fx,
+        &["student", "--out", s(&student), "--root", &r],
+    ));
+    let target = fx.scratch("target");
+
+    // Nothing started: the table, then what the first build costs.
+    let out = ok(course(&fx, &["progress", "--root", s(&student)]));
+    assert!(out.contains("0/2 exercises done"), "{out}");
+    assert!(
+        out.contains("Nothing started yet")
+            && out.contains("cargo course build <topic>")
+            && out.contains(course::build::FIRST_BUILD),
+        "{out}"
+    );
+
+    let built = course(&fx, &["build", "toy", "--root", s(&student)]);
+    let err = text(&built.stderr);
+    ok(built);
+    assert!(
+        err.contains("course build: building the graded tests of toy")
+            && err.contains(course::build::FIRST_BUILD)
+            && err.contains("course build: done in"),
+        "{err}"
+    );
+    let graded: Vec<_> = std::fs::read_dir(target.join("debug/deps"))
+        .unwrap()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().starts_with("graded-"))
+        .collect();
+    assert!(!graded.is_empty(), "no graded test binary in {target:?}");
+    // The build the student's next command does is already done.
+    let again = Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["test", "--no-run", "-p", "toy", "--test", "graded"])
+        .current_dir(&student)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let again_err = text(&again.stderr);
+    assert!(again.status.success(), "{again_err}");
+    assert!(!again_err.contains("Compiling"), "{again_err}");
+
+    // Once something is started, progress no longer tells it.
+    let lib = student.join("crates/toy/src/lib.rs");
+    let src = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(
+        &lib,
+        src.replacen("let _ = (a, b);", "let c = a * b;\n    let _ = c;", 1),
+    )
+    .unwrap();
+    let out = ok(course(&fx, &["progress", "--root", s(&student)]));
+    assert!(!out.contains("Nothing started yet"), "{out}");
+
+    // Every topic by default; an unknown one is a one-line error.
+    ok(course(&fx, &["build", "--root", s(&student)]));
+    fails(
+        course(&fx, &["build", "nope", "--root", s(&student)]),
+        "unknown topic `nope`",
     );
 }
 

@@ -3,7 +3,7 @@
 //! drawn as one SVG: the digit and the filters on top, each filter's map
 //! (before and after ReLU) below it.
 //!
-//! `cargo run --release -p fc-and-conv --example activation_maps -- --index 0`
+//! `cargo run --release -p fc-and-conv --features examples --example activation_maps -- --index 0`
 //! prints each map's range; with `--figures` it also draws
 //! `book/src/figures/fc-and-conv-activation-maps.svg`.
 

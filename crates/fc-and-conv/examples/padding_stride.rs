@@ -5,7 +5,7 @@
 //! reads. Each case's output size is checked against a real `Conv` built
 //! with the same settings.
 //!
-//! `cargo run --release -p fc-and-conv --example padding_stride` prints the
+//! `cargo run --release -p fc-and-conv --features examples --example padding_stride` prints the
 //! windows as text (`·` for a zero of the padding); with `--figures` it also draws
 //! `book/src/figures/fc-and-conv-padding-stride.svg`.
 

@@ -3,7 +3,7 @@
 //! three 3x3 stride-2 SAME convolutions with 100, 200 and 400 maps on a
 //! 200x300x3 image, against one fully connected layer of 100 neurons.
 //!
-//! `cargo run --release -p fc-and-conv --example quiz` prints the table and
+//! `cargo run --release -p fc-and-conv --features examples --example quiz` prints the table and
 //! the error a convolution that does not tile gives; with `--figures` it
 //! writes them to `book/src/figures/fc-and-conv-quiz.md` and
 //! `book/src/figures/fc-and-conv-tiling-error.txt`.

@@ -2,7 +2,7 @@
 //! benchmark's case (8 images of 3x32x32, 16 filters of 5x5, stride 1, no padding):
 //! median wall-clock times and GFLOP/s, written as a table.
 //!
-//! `cargo run --release -p fc-and-conv --example speed` prints the table;
+//! `cargo run --release -p fc-and-conv --features examples --example speed` prints the table;
 //! with `--figures` it writes it to `book/src/figures/fc-and-conv-speed.md`
 //! (the criterion benchmark, `cargo bench -p fc-and-conv --bench conv`,
 //! measures the same thing more carefully).

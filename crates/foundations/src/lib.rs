@@ -17,6 +17,8 @@ pub mod diagnose;
 pub mod dropout;
 pub mod error;
 pub mod fast_math;
+// the examples' figures: feature `figures`
+#[cfg(feature = "figures")]
 pub mod figures;
 pub mod gradcheck;
 pub mod init;
@@ -27,6 +29,8 @@ pub mod params;
 pub mod pytorch;
 pub mod shape;
 pub mod softmax;
+// the tests' proptest configuration: feature `testing`
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{Error, ensure_finite};
@@ -34,6 +38,7 @@ pub use gradcheck::{GradReport, assert_gradients, check_gradients};
 pub use layout::{Axis, Layout, Steps};
 pub use nalgebra::DMatrix;
 pub use params::{Named, Params, ParamsExt};
+#[cfg(any(test, feature = "testing"))]
 pub use testing::graded_config;
 
 /// The one matrix type of the course.

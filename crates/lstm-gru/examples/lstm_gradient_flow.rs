@@ -7,7 +7,7 @@
 //! cells' own backward passes (a unit gradient on one entry of the last
 //! state, carried back `T` steps); its norm is the largest singular value.
 //!
-//! cargo run --release -p lstm-gru --example lstm_gradient_flow -- --seed 1
+//! cargo run --release -p lstm-gru --features examples --example lstm_gradient_flow -- --seed 1
 //!
 //! Prints the table; with `--figures` it also writes
 //! `book/src/figures/lstm-gru-gradient-flow.svg` and

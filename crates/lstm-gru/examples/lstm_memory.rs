@@ -17,7 +17,7 @@
 //! as solved when the answer is within 0.04 of the sum (Hochreiter &
 //! Schmidhuber's criterion).
 //!
-//! cargo run --release -p lstm-gru --example lstm_memory -- --seed 1
+//! cargo run --release -p lstm-gru --features examples --example lstm_memory -- --seed 1
 //!
 //! Prints each run's score; with `--figures` it also writes
 //! `book/src/figures/lstm-gru-memory.svg` and `lstm-gru-memory.md`.

@@ -5,7 +5,7 @@
 //! updates), with the validation loss measured along the way and a sample
 //! drawn from each at the end.
 //!
-//! cargo run --release -p lstm-gru --example lstm_sonnets -- --cell lstm|gru|rnn|all
+//! cargo run --release -p lstm-gru --features examples --example lstm_sonnets -- --cell lstm|gru|rnn|all
 //!     [--steps 6000] [--seed 1] [--lr 0.05]
 //!
 //! `--save PATH` saves the trained LSTM as a safetensors checkpoint.

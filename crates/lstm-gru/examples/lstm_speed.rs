@@ -7,7 +7,7 @@
 //! Prints the table; with `--figures` it also writes
 //! `book/src/figures/lstm-gru-speed.md`.
 //!
-//! cargo build --release -p lstm-gru --example lstm_speed
+//! cargo build --release -p lstm-gru --features examples --example lstm_speed
 //! ./target/release/examples/lstm_speed [--iters 3000] [--rounds 5] [--figures]
 //! ./target/release/examples/lstm_speed --fast-only   # the fast path alone
 

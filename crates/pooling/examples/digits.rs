@@ -3,7 +3,7 @@
 //! (a safetensors checkpoint under `target/`), and with `--figures` draws the book's figures
 //! from this run into `book/src/figures`.
 //!
-//! `cargo run --release -p pooling --example digits -- --seed 1`
+//! `cargo run --release -p pooling --features examples --example digits -- --seed 1`
 
 use clap::Parser;
 use fc_and_conv::Volume;

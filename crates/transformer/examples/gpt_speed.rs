@@ -1,7 +1,7 @@
 //! One training step of the tiny GPT, the Rust engine against the numpy
 //! reference in `benches/gpt_numpy.py` on the same weights and batch.
 //!
-//! cargo build --release -p transformer --example gpt_speed
+//! cargo build --release -p transformer --features examples --example gpt_speed
 //! ./target/release/examples/gpt_speed   # numpy runs with OPENBLAS_NUM_THREADS=1
 //!
 //! Prints the table; with `--figures` also writes it to

@@ -3,7 +3,7 @@
 //! safetensors checkpoint, the `checkpoint` crate) under `target/`, and with `--figures` writes the book's figures and
 //! samples; `--load` samples from a saved model instead.
 //!
-//! cargo build --release -p transformer --example sonnets
+//! cargo build --release -p transformer --features examples --example sonnets
 //! ./target/release/examples/sonnets --figures       # train + figures
 //! ./target/release/examples/sonnets --load target/transformer-sonnets.safetensors --sample 400
 

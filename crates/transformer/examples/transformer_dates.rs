@@ -7,7 +7,7 @@
 //! layer-norm-backward, positional-encoding, block-backward and the
 //! challenge decoder-backward are solved.
 //!
-//! cargo build --release -p transformer --example transformer_dates
+//! cargo build --release -p transformer --features examples --example transformer_dates
 //! ./target/release/examples/transformer_dates --seed 1 --epochs 5
 //!
 //! Prints the table; `--figures` also writes `transformer-dates.svg` and

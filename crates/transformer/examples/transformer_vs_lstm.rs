@@ -7,7 +7,7 @@
 //! 25-character chunks of one stream with the state carried over, clipping
 //! to ±5, on `FastLstmTrainer`).
 //!
-//! cargo build --release -p transformer --example transformer_vs_lstm
+//! cargo build --release -p transformer --features examples --example transformer_vs_lstm
 //! ./target/release/examples/transformer_vs_lstm --seed 1
 //!
 //! With `--figures`, writes `book/src/figures/transformer-vs-lstm-chars.svg` (validation loss

@@ -11,5 +11,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 steps=${1:-1000}
 shift || true
-cargo build --quiet --release -p vanilla-rnn-bptt --example rnn_speed
+cargo build --quiet --release -p vanilla-rnn-bptt --features examples --example rnn_speed
 ./target/release/examples/rnn_speed --steps "$steps" --numpy "$@"

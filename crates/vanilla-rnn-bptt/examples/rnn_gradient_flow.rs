@@ -11,7 +11,7 @@
 //!   careful initialisation.
 //!
 //! ```text
-//! cargo run --release -p vanilla-rnn-bptt --example rnn_gradient_flow
+//! cargo run --release -p vanilla-rnn-bptt --features examples --example rnn_gradient_flow
 //! ```
 //!
 //! prints the table; with `-- --figures` it also writes

@@ -4,8 +4,8 @@
 //! with samples printed as training goes ("at first" … "train more").
 //!
 //! ```text
-//! cargo run --release -p vanilla-rnn-bptt --example rnn_sonnets
-//! cargo run --release -p vanilla-rnn-bptt --example rnn_sonnets -- \
+//! cargo run --release -p vanilla-rnn-bptt --features examples --example rnn_sonnets
+//! cargo run --release -p vanilla-rnn-bptt --features examples --example rnn_sonnets -- \
 //!     --load target/sonnets-rnn.safetensors --sample 600 --temperature 0.8
 //! ```
 //!

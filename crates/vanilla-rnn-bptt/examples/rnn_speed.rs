@@ -5,7 +5,7 @@
 //! round so that all three see the same machine load.
 //!
 //! ```text
-//! cargo build --release -p vanilla-rnn-bptt --example rnn_speed
+//! cargo build --release -p vanilla-rnn-bptt --features examples --example rnn_speed
 //! ./target/release/examples/rnn_speed --steps 1000 --numpy
 //! ```
 //!

@@ -5,7 +5,7 @@
 //! generate space and comma?".
 //!
 //! ```text
-//! cargo run --release -p vanilla-rnn-bptt --example rnn_vocab
+//! cargo run --release -p vanilla-rnn-bptt --features examples --example rnn_vocab
 //! ```
 //!
 //! prints the table; with `-- --figures` it also writes
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let total = ids.len();
     let mut out = format!(
-        "<!-- written by `cargo run --release -p vanilla-rnn-bptt --example \
+        "<!-- written by `cargo run --release -p vanilla-rnn-bptt --features examples --example \
          rnn_vocab -- --figures` -->\n\n\
          {total} characters, V = {} distinct ones. Every one is a row of \
          the one-hot input and of the softmax output, found by \

@@ -1,6 +1,6 @@
 //! Criterion: one pre-norm block's forward + backward (reference layers)
 //! and one engine training step of the tiny GPT.
-//! `cargo bench -p transformer --bench block`. The first benchmark calls
+//! `cargo bench -p benches --features criterion --bench transformer_block`. The first benchmark calls
 //! `EncoderLayer::backward`, the exercise `block-backward`: in the student
 //! edition it panics until that exercise is solved; the engine's does not.
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -1,7 +1,7 @@
 //! Convolution forward + backward, reference loops vs im2col, on 8 images of
 //! 3x32x32 with 16 filters of 5x5 (stride 1, no padding: 16x28x28 out).
 //!
-//! `cargo bench -p fc-and-conv --bench conv`; the GFLOP/s of each path is
+//! `cargo bench -p benches --features criterion --bench conv`; the GFLOP/s of each path is
 //! printed from criterion's throughput (elements = floating-point
 //! operations).
 

@@ -1,6 +1,8 @@
 //! One training step of the digits ConvNet on a batch of 64 images
 //! (engine forward, loss, backward, Adam update); criterion reports the
 //! throughput in images per second.
+//!
+//! `cargo bench -p benches --features criterion --bench pooling_train_step`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use foundations::optim::Adam;

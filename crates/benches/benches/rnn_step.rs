@@ -1,7 +1,7 @@
 //! One forward + backward over 25 characters of the Sonnets (hidden 100,
 //! V = the Sonnets' vocabulary): the fast path and the textbook engine.
 //!
-//! `cargo bench -p vanilla-rnn-bptt --bench step`
+//! `cargo bench -p benches --features criterion --bench rnn_step`
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

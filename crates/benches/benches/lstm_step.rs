@@ -2,7 +2,7 @@
 //! backward (n = 100, a one-hot input of V = 62, B = 1), and one whole
 //! training chunk (T = 25) of the fast LSTM character model.
 //!
-//! cargo bench -p lstm-gru --bench step
+//! cargo bench -p benches --features criterion --bench lstm_step
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use foundations::{Mat, rng};

@@ -3,7 +3,7 @@
 //! target steps): forward, backward and an Adam update, with and without
 //! attention. Examples per second = 32 / (time per step).
 //!
-//! cargo bench -p attention --bench train_step
+//! cargo bench -p benches --features criterion --bench attention_train_step
 
 use attention::{Context, Seq2Seq};
 use criterion::{Criterion, criterion_group, criterion_main};
