@@ -949,7 +949,7 @@ mod tests {
         assert!(
             summary.contains(
                 "toy-add,4,1.33,0.29,adds: assertion `left == right` \
-                 failed: 1 + 2,1\n"
+                 failed: 1 + 2 | left: -1.0 | right: 3.0,1\n"
             ),
             "{summary}"
         );
