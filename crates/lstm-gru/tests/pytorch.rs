@@ -11,9 +11,11 @@
 //! Book: *Appendices → From this course to PyTorch*.
 
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
-use foundations::{Mat, Params, ParamsExt};
+use foundations::{Mat, Params};
 use lstm_gru::{Gru, Lstm, LstmState, Stack};
 use vanilla_rnn_bptt::RecurrentCell;
+use vanilla_rnn_bptt::bptt::{sequence_backward, sequence_forward};
+use vanilla_rnn_bptt::output::{Output, RecurrentModel};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -33,29 +35,25 @@ fn run<C: RecurrentCell>(
     xs: &[Mat],
     gs: &[Mat],
 ) -> Run<C> {
-    let mut state = state0.clone();
-    let (mut hs, mut caches) = (Vec::new(), Vec::new());
-    for x in xs {
-        let (next, cache) = cell.step_forward(&state, x);
-        hs.push(C::hidden(&next).clone());
-        caches.push(cache);
-        state = next;
-    }
-    let mut grads = cell.zeros_like();
-    let mut d = cell.zero_state_grad(xs[0].ncols());
-    let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
-    for t in (0..xs.len()).rev() {
-        *C::hidden_grad_mut(&mut d) += &gs[t];
-        let (g, d_prev, d_x) = cell.step_backward(&caches[t], &d);
-        grads.accumulate(&g);
-        d = d_prev;
-        d_xs[t] = d_x;
-    }
+    // The given engine walks the sequence (`bptt::sequence_forward` /
+    // `sequence_backward`); an identity output layer makes its logits the
+    // states and its output gradients the g_t on ∂L/∂h_t.
+    let n = C::hidden(state0).nrows();
+    let model = RecurrentModel {
+        cell: cell.clone(),
+        out: Output {
+            v: Mat::identity(n, n),
+            c: Mat::zeros(n, 1),
+        },
+    };
+    let (hs, cache) = sequence_forward(&model, state0, xs);
+    let d_o: Vec<Option<Mat>> = gs.iter().cloned().map(Some).collect();
+    let (grads, d_state0, d_xs) = sequence_backward(&model, &cache, &d_o, None);
     Run {
         hs,
-        last: state,
-        grads,
-        d_state0: d,
+        last: cache.last_state().clone(),
+        grads: grads.cell,
+        d_state0,
         d_xs,
     }
 }
@@ -300,30 +298,8 @@ fn gru_agreement() -> Agreement {
     assert_eq!(grads.len(), GRU_NAMES.len(), "every parameter compared");
     a.check_seq("grad.x", &r.d_xs, &f.seq_cols("grad.x"));
     a.check("grad.h0", &r.d_state0, &state_cols(&f, "grad.h0", 0));
-    // the slide form (the exercise), step by step
-    let (mut h, mut caches, mut hs) = (h0.clone(), Vec::new(), Vec::new());
-    for x in &xs {
-        let (next, cache) = cell.step_forward_reference(&h, x);
-        hs.push(next.clone());
-        caches.push(cache);
-        h = next;
-    }
-    let (mut g_all, mut d_h) =
-        (cell.zeros_like(), Mat::zeros(h0.nrows(), h0.ncols()));
-    let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
-    for t in (0..xs.len()).rev() {
-        d_h += &gs[t];
-        let (g, d_prev, d_x) = cell.step_backward_reference(&caches[t], &d_h);
-        g_all.accumulate(&g);
-        d_h = d_prev;
-        d_xs[t] = d_x;
-    }
-    a.check_seq("h (reference)", &hs, &f.seq_cols("h"));
-    a.check("grad.w_hh (reference)", &g_all.w_hh, &f.rows("grad.w_hh"));
-    a.check("grad.w_xz (reference)", &g_all.w_xz, &f.rows("grad.w_xz"));
-    a.check("grad.b_r (reference)", &g_all.b_r, &f.rows("grad.b_r"));
-    a.check_seq("grad.x (reference)", &d_xs, &f.seq_cols("grad.x"));
-    a.check("grad.h0 (reference)", &d_h, &state_cols(&f, "grad.h0", 0));
+    // The slide form equals this engine to rounding: tests/engine.rs,
+    // `gru_engine_equals_the_reference_for_dense_and_one_hot_inputs`.
     a
 }
 

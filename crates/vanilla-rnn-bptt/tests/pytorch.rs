@@ -6,9 +6,11 @@
 //! (`b_ih + b_hh`), the course one. Book: *Appendices → From this course to
 //! PyTorch*.
 
+use foundations::Mat;
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
-use foundations::{Mat, ParamsExt};
-use vanilla_rnn_bptt::{RecurrentCell, RnnCell};
+use vanilla_rnn_bptt::RnnCell;
+use vanilla_rnn_bptt::bptt::{sequence_backward, sequence_forward};
+use vanilla_rnn_bptt::output::{Output, RecurrentModel};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -28,24 +30,21 @@ fn rnn_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat) -> RnnCell {
 /// with `g_t` added to `∂L/∂h_t` at every step.
 fn rnn_agreement(cell: &RnnCell, f: &Fixture) -> Agreement {
     let (xs, gs) = (f.seq_cols("x"), f.seq_cols("g"));
-    let mut h = f.tensor("h0").index(0).cols();
-    let (mut hs, mut caches) = (Vec::new(), Vec::new());
-    for x in &xs {
-        let (next, cache) = cell.step_forward(&h, x);
-        hs.push(next.clone());
-        caches.push(cache);
-        h = next;
-    }
-    let mut grads = cell.zeros_like();
-    let mut d_h = Mat::zeros(h.nrows(), h.ncols());
-    let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
-    for t in (0..xs.len()).rev() {
-        d_h += &gs[t];
-        let (g, d_prev, d_x) = cell.step_backward(&caches[t], &d_h);
-        grads.accumulate(&g);
-        d_h = d_prev;
-        d_xs[t] = d_x;
-    }
+    let h0 = f.tensor("h0").index(0).cols();
+    // The given engine walks the sequence; an identity output layer makes
+    // its logits the states and its output gradients the g_t on ∂L/∂h_t.
+    let n = h0.nrows();
+    let model = RecurrentModel {
+        cell: cell.clone(),
+        out: Output {
+            v: Mat::identity(n, n),
+            c: Mat::zeros(n, 1),
+        },
+    };
+    let (hs, cache) = sequence_forward(&model, &h0, &xs);
+    let d_o: Vec<Option<Mat>> = gs.iter().cloned().map(Some).collect();
+    let (g, d_h, d_xs) = sequence_backward(&model, &cache, &d_o, None);
+    let grads = g.cell;
     let mut a = Agreement::new(f);
     a.check_seq("h", &hs, &f.seq_cols("h"));
     a.check("grad.w", &grads.w, &f.rows("grad.w"));
