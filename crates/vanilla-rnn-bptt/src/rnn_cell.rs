@@ -1,12 +1,14 @@
 //! The vanilla RNN cell as an engine: `h^(t) = tanh(W h^(t−1) + U x^(t) + b)`
 //! implementing [`RecurrentCell`], so the generic BPTT, truncated BPTT,
 //! training loop and sampling run it. Tested equal to the slide-form
-//! reference in [`crate::rnn`].
+//! reference in [`crate::rnn`] (the exercises). The engine does the same
+//! arithmetic in another order: products accumulated in place into one
+//! buffer, and the weight gradients as one rank-1 update per column of the
+//! batch.
 //!
-//! Book: *Recurrent networks and BPTT → One cell, many cells*.
+//! Book: `vanilla-rnn-bptt/cell-trait.md#one-cell-many-cells`.
 
 use crate::cell::{RecurrentCell, check_sizes};
-use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
 use nalgebra::DMatrix;
@@ -84,7 +86,9 @@ impl RecurrentCell for RnnCell {
         grad
     }
 
-    /// `a = W h^(t−1) + U x^(t) + b`, `h^(t) = tanh(a)`.
+    /// `a = W h^(t−1) + U x^(t) + b`, `h^(t) = tanh(a)`, accumulated in one
+    /// buffer: start from `b` in every column, add both products in place
+    /// (`gemm`), apply `tanh` in place.
     fn step_forward(
         &self,
         h_prev: &DMatrix<f64>,
@@ -94,8 +98,10 @@ impl RecurrentCell for RnnCell {
         let f = "RnnCell::step_forward";
         expect_shape(f, "x", x, Dim::Is(d), Dim::Any("B"));
         expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
-        let a = add_bias(&self.w * h_prev + &self.u * x, &self.b);
-        let h = a.map(f64::tanh);
+        let mut h = DMatrix::from_fn(n, x.ncols(), |i, _| self.b[i]);
+        h.gemm(1.0, &self.w, h_prev, 1.0);
+        h.gemm(1.0, &self.u, x, 1.0);
+        h.apply(|a| *a = a.tanh());
         let cache = RnnCellCache {
             h_prev: h_prev.clone(),
             x: x.clone(),
@@ -104,9 +110,11 @@ impl RecurrentCell for RnnCell {
         (h, cache)
     }
 
-    /// Given `∇h^(t)` (everything flowing into `h^(t)`):
-    /// `∇a = (1 − h²) ⊙ ∇h`, `∇W = ∇a h^(t−1)ᵀ`, `∇U = ∇a xᵀ`,
-    /// `∇b = Σ_columns ∇a`, `∇h^(t−1) = Wᵀ ∇a`, `∇x = Uᵀ ∇a`.
+    /// Given `∇h^(t)`: `∇a = (1 − h²) ⊙ ∇h` in place, the weight gradients
+    /// as a sum over the batch of outer products (`∇W = Σ_j ∇a_j h_jᵀ`,
+    /// `∇U = Σ_j ∇a_j x_jᵀ`, `∇b = Σ_j ∇a_j`, one rank-1 update `ger` per
+    /// column), and the messages `Wᵀ ∇a`, `Uᵀ ∇a` as transposed products
+    /// (`gemm_tr`).
     fn step_backward(
         &self,
         cache: &RnnCellCache,
@@ -114,17 +122,25 @@ impl RecurrentCell for RnnCell {
     ) -> (RnnCell, DMatrix<f64>, DMatrix<f64>) {
         let f = "RnnCell::step_backward";
         let (n, b) = cache.h.shape();
+        let d = self.input_size();
         expect_shape(f, "d_h", d_h, Dim::Is(n), Dim::Is(b));
-        // h = tanh(a): ∂h/∂a = 1 − h²
-        let da = d_h.zip_map(&cache.h, |g, h| g * (1.0 - h * h));
-        // a = W h_prev + U x + b
-        let grads = RnnCell {
-            w: &da * cache.h_prev.transpose(),
-            u: &da * cache.x.transpose(),
-            b: sum_columns(&da),
+        let mut da = d_h.clone();
+        da.zip_apply(&cache.h, |g, h| *g *= 1.0 - h * h);
+        let mut grads = RnnCell {
+            w: DMatrix::zeros(n, n),
+            u: DMatrix::zeros(n, d),
+            b: DMatrix::zeros(n, 1),
         };
-        let d_h_prev = self.w.tr_mul(&da);
-        let dx = self.u.tr_mul(&da);
+        for j in 0..b {
+            let da_j = da.column(j);
+            grads.w.ger(1.0, &da_j, &cache.h_prev.column(j), 1.0);
+            grads.u.ger(1.0, &da_j, &cache.x.column(j), 1.0);
+            grads.b.column_mut(0).axpy(1.0, &da_j, 1.0);
+        }
+        let mut d_h_prev = DMatrix::zeros(n, b);
+        d_h_prev.gemm_tr(1.0, &self.w, &da, 0.0);
+        let mut dx = DMatrix::zeros(d, b);
+        dx.gemm_tr(1.0, &self.u, &da, 0.0);
         (grads, d_h_prev, dx)
     }
 }
