@@ -11,8 +11,8 @@
 //! The RNN engine cell reads `[x_t; z_t]`; the backward pass runs BPTT by
 //! hand, sending each step's `∂L/∂z_t` back through the attention into
 //! `h_{t−1}` (the query) and into the scoring parameters. The feature map
-//! is fixed (no gradient into the CNN). Book: *Attention → Image
-//! captioning*.
+//! is fixed (no gradient into the CNN).
+//! Book: `attention/captioning.md#show-attend-and-tell`.
 
 use crate::additive::{Additive, AdditiveCache};
 use crate::decode::Decoder;

@@ -14,7 +14,7 @@
 //! The decoder is the vanilla RNN engine cell of `vanilla-rnn-bptt`: its
 //! input is the column `[x_t; v_t]` with `v_t = v` at `t = 1` and `0`
 //! after, so its input matrix `U = [W_xh  W_ih]` holds both of the slide's
-//! matrices. Book: *Attention → Image captioning*.
+//! matrices. Book: `attention/captioning.md`.
 
 use crate::decode::Decoder;
 use datasets::Vocab;

@@ -22,7 +22,7 @@
 //! * [`attend_captioning`]: the same with attention over image regions
 //!   ("show, attend and tell").
 //!
-//! Book: *Attention*.
+//! Book: `attention/index.md#what-we-build`.
 
 pub mod additive;
 pub mod attend_captioning;

@@ -1,6 +1,6 @@
 //! A trained [`Seq2Seq`] as a [`Decoder`] for one source sequence: encode
 //! once, then step the decoder one token at a time (no teacher forcing).
-//! Book: *Attention → Decoding*.
+//! Book: `attention/decoding.md#greedy`.
 
 use crate::decode::{Decoder, greedy};
 use crate::seq2seq::Seq2Seq;

@@ -54,29 +54,6 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
         "the same window walk as the forward; the backward's content, \
          spreading dy/F² with += over overlapping windows, is not in it",
     ),
-    (
-        "rnn-step-forward",
-        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_forward",
-        "the generic cell that the later chapters' trainers run (bptt, \
-         sample): h = tanh(W h + U x + b) has one form, and the book gives \
-         it as the chapter's first equation; the exercise adds o = V h + c",
-    ),
-    (
-        "rnn-step-backward",
-        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_backward",
-        "the generic cell's backward, of h = tanh(W h + U x + b) alone; the \
-         exercise's own part, the output layer's gradient joining the one \
-         from step t + 1, is not in it (open question for issue 17: make \
-         the generic cell the exercise)",
-    ),
-    (
-        "rnn-sample",
-        "crates/vanilla-rnn-bptt/src/sample.rs::sample",
-        "the generic sampler the LSTM/GRU examples call; a sampler has one \
-         form (softmax(o/τ), draw, feed the id back one-hot) and the book \
-         spells it out (open question for issue 17: make the generic \
-         sampler the exercise)",
-    ),
 ];
 
 /// One function of the student release compared with one solution.

@@ -6,7 +6,7 @@
 //! With `W = I` and `b = 0` it is Le, Jaitly & Hinton's IRNN (2015).
 //! Implements [`RecurrentCell`], so BPTT, training and sampling run it.
 //!
-//! Book: *Recurrent networks and BPTT → Vanishing and exploding gradients*.
+//! Book: `vanilla-rnn-bptt/gradient-flow.md#three-cures-measured`.
 
 use crate::cell::{RecurrentCell, check_sizes};
 use foundations::ops::{add_bias, sum_columns};

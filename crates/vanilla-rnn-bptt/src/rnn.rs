@@ -7,10 +7,11 @@
 //! Full BPTT follows the slides' summary of gradients line by line. The
 //! engine that training, sampling and the next chapter use is the generic
 //! one ([`crate::bptt`] with [`crate::RnnCell`]); it is tested equal to this
-//! one.
+//! one. Sampling has one form for every cell: [`Rnn::sample`] runs the
+//! generic [`crate::sample()`], the exercise `rnn-sample`.
 //!
-//! Book: *Recurrent networks and BPTT → The forward pass* and *→ BPTT, line
-//! by line*.
+//! Book: `vanilla-rnn-bptt/forward.md#one-step`,
+//! `vanilla-rnn-bptt/bptt.md#the-summary-line-by-line`.
 
 use crate::loss::Targets;
 use crate::output::{Output, RecurrentModel};

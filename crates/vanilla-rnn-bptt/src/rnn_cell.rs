@@ -6,7 +6,7 @@
 //! buffer, and the weight gradients as one rank-1 update per column of the
 //! batch.
 //!
-//! Book: `vanilla-rnn-bptt/cell-trait.md#one-cell-many-cells`.
+//! Book: `vanilla-rnn-bptt/cell-trait.md#the-trait`.
 
 use crate::cell::{RecurrentCell, check_sizes};
 use foundations::shape::{Dim, expect_shape};
