@@ -9,7 +9,7 @@
 //! Book: `vanilla-rnn-bptt/gradient-flow.md#three-cures-measured`.
 
 use crate::cell::{RecurrentCell, check_sizes};
-use foundations::ops::{add_bias, sum_columns};
+use crate::rnn_cell::{RnnCell, affine_step, affine_step_backward};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
 use nalgebra::DMatrix;
@@ -101,8 +101,8 @@ impl RecurrentCell for ReluRnnCell {
         expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
         // ANCHOR: relu_step
         // a = W h^(t−1) + U x^(t) + b, h^(t) = max(0, a)
-        let a = add_bias(&self.w * h_prev + &self.u * x, &self.b);
-        let h = a.map(|a| a.max(0.0));
+        let mut h = affine_step((&self.w, &self.u, &self.b), h_prev, x);
+        h.apply(|a| *a = a.max(0.0));
         // ANCHOR_END: relu_step
         let cache = ReluRnnCellCache {
             h_prev: h_prev.clone(),
@@ -126,15 +126,14 @@ impl RecurrentCell for ReluRnnCell {
         // ANCHOR: relu_step_back
         // h = max(0, a): ∂h/∂a = 1 where a > 0 (that is, h > 0), else 0
         let da = d_h.zip_map(&cache.h, |g, h| if h > 0.0 { g } else { 0.0 });
-        // a = W h_prev + U x + b
-        let grads = ReluRnnCell {
-            w: &da * cache.h_prev.transpose(),
-            u: &da * cache.x.transpose(),
-            b: sum_columns(&da),
-        };
-        let d_h_prev = self.w.tr_mul(&da);
+        // a = W h^(t−1) + U x^(t) + b: ∇W, ∇U, ∇b, and ∇h^(t−1) = Wᵀ ∇a
+        let (RnnCell { w, u, b }, d_h_prev, dx) = affine_step_backward(
+            (&self.w, &self.u),
+            &cache.h_prev,
+            &cache.x,
+            &da,
+        );
         // ANCHOR_END: relu_step_back
-        let dx = self.u.tr_mul(&da);
-        (grads, d_h_prev, dx)
+        (ReluRnnCell { w, u, b }, d_h_prev, dx)
     }
 }

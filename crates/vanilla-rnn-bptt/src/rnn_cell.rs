@@ -86,9 +86,8 @@ impl RecurrentCell for RnnCell {
         grad
     }
 
-    /// `a = W h^(t−1) + U x^(t) + b`, `h^(t) = tanh(a)`, accumulated in one
-    /// buffer: start from `b` in every column, add both products in place
-    /// (`gemm`), apply `tanh` in place.
+    /// `a = W h^(t−1) + U x^(t) + b` ([`affine_step`]), then
+    /// `h^(t) = tanh(a)` in place.
     fn step_forward(
         &self,
         h_prev: &DMatrix<f64>,
@@ -98,9 +97,7 @@ impl RecurrentCell for RnnCell {
         let f = "RnnCell::step_forward";
         expect_shape(f, "x", x, Dim::Is(d), Dim::Any("B"));
         expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
-        let mut h = DMatrix::from_fn(n, x.ncols(), |i, _| self.b[i]);
-        h.gemm(1.0, &self.w, h_prev, 1.0);
-        h.gemm(1.0, &self.u, x, 1.0);
+        let mut h = affine_step((&self.w, &self.u, &self.b), h_prev, x);
         h.apply(|a| *a = a.tanh());
         let cache = RnnCellCache {
             h_prev: h_prev.clone(),
@@ -110,11 +107,8 @@ impl RecurrentCell for RnnCell {
         (h, cache)
     }
 
-    /// Given `∇h^(t)`: `∇a = (1 − h²) ⊙ ∇h` in place, the weight gradients
-    /// as a sum over the batch of outer products (`∇W = Σ_j ∇a_j h_jᵀ`,
-    /// `∇U = Σ_j ∇a_j x_jᵀ`, `∇b = Σ_j ∇a_j`, one rank-1 update `ger` per
-    /// column), and the messages `Wᵀ ∇a`, `Uᵀ ∇a` as transposed products
-    /// (`gemm_tr`).
+    /// Given `∇h^(t)`: `∇a = (1 − h²) ⊙ ∇h` in place, then the affine
+    /// part's gradients and messages ([`affine_step_backward`]).
     fn step_backward(
         &self,
         cache: &RnnCellCache,
@@ -122,25 +116,54 @@ impl RecurrentCell for RnnCell {
     ) -> (RnnCell, DMatrix<f64>, DMatrix<f64>) {
         let f = "RnnCell::step_backward";
         let (n, b) = cache.h.shape();
-        let d = self.input_size();
         expect_shape(f, "d_h", d_h, Dim::Is(n), Dim::Is(b));
         let mut da = d_h.clone();
         da.zip_apply(&cache.h, |g, h| *g *= 1.0 - h * h);
-        let mut grads = RnnCell {
-            w: DMatrix::zeros(n, n),
-            u: DMatrix::zeros(n, d),
-            b: DMatrix::zeros(n, 1),
-        };
-        for j in 0..b {
-            let da_j = da.column(j);
-            grads.w.ger(1.0, &da_j, &cache.h_prev.column(j), 1.0);
-            grads.u.ger(1.0, &da_j, &cache.x.column(j), 1.0);
-            grads.b.column_mut(0).axpy(1.0, &da_j, 1.0);
-        }
-        let mut d_h_prev = DMatrix::zeros(n, b);
-        d_h_prev.gemm_tr(1.0, &self.w, &da, 0.0);
-        let mut dx = DMatrix::zeros(d, b);
-        dx.gemm_tr(1.0, &self.u, &da, 0.0);
-        (grads, d_h_prev, dx)
+        affine_step_backward((&self.w, &self.u), &cache.h_prev, &cache.x, &da)
     }
+}
+
+/// `a = W h^(t−1) + U x^(t) + b` for a batch of columns, the affine part
+/// that the tanh and the ReLU cell share, accumulated in one buffer: start
+/// from `b` in every column, add both products in place (`gemm`). Shapes
+/// are the caller's to check.
+pub(crate) fn affine_step(
+    (w, u, b): (&DMatrix<f64>, &DMatrix<f64>, &DMatrix<f64>),
+    h_prev: &DMatrix<f64>,
+    x: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let mut a = DMatrix::from_fn(b.nrows(), x.ncols(), |i, _| b[i]);
+    a.gemm(1.0, w, h_prev, 1.0);
+    a.gemm(1.0, u, x, 1.0);
+    a
+}
+
+/// The backward of [`affine_step`] given `∇a`: the weight gradients as a
+/// sum over the batch of outer products (`∇W = Σ_j ∇a_j h_jᵀ`,
+/// `∇U = Σ_j ∇a_j x_jᵀ`, `∇b = Σ_j ∇a_j`, one rank-1 update `ger` per
+/// column), and the messages `∇h^(t−1) = Wᵀ ∇a`, `∇x = Uᵀ ∇a` as
+/// transposed products (`gemm_tr`).
+pub(crate) fn affine_step_backward(
+    (w, u): (&DMatrix<f64>, &DMatrix<f64>),
+    h_prev: &DMatrix<f64>,
+    x: &DMatrix<f64>,
+    da: &DMatrix<f64>,
+) -> (RnnCell, DMatrix<f64>, DMatrix<f64>) {
+    let (n, d, b) = (w.nrows(), u.ncols(), da.ncols());
+    let mut grads = RnnCell {
+        w: DMatrix::zeros(n, n),
+        u: DMatrix::zeros(n, d),
+        b: DMatrix::zeros(n, 1),
+    };
+    for j in 0..b {
+        let da_j = da.column(j);
+        grads.w.ger(1.0, &da_j, &h_prev.column(j), 1.0);
+        grads.u.ger(1.0, &da_j, &x.column(j), 1.0);
+        grads.b.column_mut(0).axpy(1.0, &da_j, 1.0);
+    }
+    let mut d_h_prev = DMatrix::zeros(n, b);
+    d_h_prev.gemm_tr(1.0, w, da, 0.0);
+    let mut dx = DMatrix::zeros(d, b);
+    dx.gemm_tr(1.0, u, da, 0.0);
+    (grads, d_h_prev, dx)
 }
