@@ -159,7 +159,7 @@ mod max_pool_forward {
         assert_eq!(
             max_pooled(x, 2, 2)[(0, 0, 0)],
             -2.0,
-            "y = max{−3, −2, −5, −4} = −2: the max starts at −∞, not 0"
+            "y = max{{−3, −2, −5, −4}} = −2: the max starts at −∞, not 0"
         );
     }
 
