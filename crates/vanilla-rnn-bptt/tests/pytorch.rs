@@ -6,9 +6,12 @@
 //! (`b_ih + b_hh`), the course one. Book: *Appendices → From this course to
 //! PyTorch*.
 
+use foundations::Mat;
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
-use foundations::{Mat, ParamsExt};
-use vanilla_rnn_bptt::{RecurrentCell, RnnCell};
+use vanilla_rnn_bptt::{
+    Output, RecurrentCell, RecurrentModel, RnnCell, sequence_backward,
+    sequence_forward,
+};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -24,35 +27,29 @@ fn rnn_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat) -> RnnCell {
 }
 // ANCHOR_END: rnn_from_torch
 
-/// The cell over the fixture's sequence: forward, then back through time
-/// with `g_t` added to `∂L/∂h_t` at every step.
+/// The cell over the fixture's sequence, run by the generic engine
+/// ([`sequence_forward`], [`sequence_backward`]) with an identity output
+/// layer (`o = I h + 0 = h`), so `∂L/∂o_t = g_t` is the gradient the
+/// fixture adds to `∂L/∂h_t` at every step.
 fn rnn_agreement(cell: &RnnCell, f: &Fixture) -> Agreement {
     let (xs, gs) = (f.seq_cols("x"), f.seq_cols("g"));
-    let mut h = f.tensor("h0").index(0).cols();
-    let (mut hs, mut caches) = (Vec::new(), Vec::new());
-    for x in &xs {
-        let (next, cache) = cell.step_forward(&h, x);
-        hs.push(next.clone());
-        caches.push(cache);
-        h = next;
-    }
-    let mut grads = cell.zeros_like();
-    let mut d_h = Mat::zeros(h.nrows(), h.ncols());
-    let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
-    for t in (0..xs.len()).rev() {
-        d_h += &gs[t];
-        let (g, d_prev, d_x) = cell.step_backward(&caches[t], &d_h);
-        grads.accumulate(&g);
-        d_h = d_prev;
-        d_xs[t] = d_x;
-    }
+    let h0 = f.tensor("h0").index(0).cols();
+    let n = cell.hidden_size();
+    let out = Output {
+        v: Mat::identity(n, n),
+        c: Mat::zeros(n, 1),
+    };
+    let model = RecurrentModel::new(cell.clone(), out).unwrap();
+    let (hs, cache) = sequence_forward(&model, &h0, &xs);
+    let d_o: Vec<Option<Mat>> = gs.into_iter().map(Some).collect();
+    let (grads, d_h0, d_xs) = sequence_backward(&model, &cache, &d_o, None);
     let mut a = Agreement::new(f);
     a.check_seq("h", &hs, &f.seq_cols("h"));
-    a.check("grad.w", &grads.w, &f.rows("grad.w"));
-    a.check("grad.u", &grads.u, &f.rows("grad.u"));
-    a.check("grad.b", &grads.b, &f.rows("grad.b"));
+    a.check("grad.w", &grads.cell.w, &f.rows("grad.w"));
+    a.check("grad.u", &grads.cell.u, &f.rows("grad.u"));
+    a.check("grad.b", &grads.cell.b, &f.rows("grad.b"));
     a.check_seq("grad.x", &d_xs, &f.seq_cols("grad.x"));
-    a.check("grad.h0", &d_h, &f.tensor("grad.h0").index(0).cols());
+    a.check("grad.h0", &d_h0, &f.tensor("grad.h0").index(0).cols());
     a
 }
 
