@@ -13,7 +13,9 @@
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
 use foundations::{Mat, Params, ParamsExt};
 use lstm_gru::{Gru, Lstm, LstmState, Stack};
-use vanilla_rnn_bptt::RecurrentCell;
+use vanilla_rnn_bptt::{
+    Output, RecurrentCell, RecurrentModel, sequence_backward, sequence_forward,
+};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -33,29 +35,22 @@ fn run<C: RecurrentCell>(
     xs: &[Mat],
     gs: &[Mat],
 ) -> Run<C> {
-    let mut state = state0.clone();
-    let (mut hs, mut caches) = (Vec::new(), Vec::new());
-    for x in xs {
-        let (next, cache) = cell.step_forward(&state, x);
-        hs.push(C::hidden(&next).clone());
-        caches.push(cache);
-        state = next;
-    }
-    let mut grads = cell.zeros_like();
-    let mut d = cell.zero_state_grad(xs[0].ncols());
-    let mut d_xs = vec![Mat::zeros(0, 0); xs.len()];
-    for t in (0..xs.len()).rev() {
-        *C::hidden_grad_mut(&mut d) += &gs[t];
-        let (g, d_prev, d_x) = cell.step_backward(&caches[t], &d);
-        grads.accumulate(&g);
-        d = d_prev;
-        d_xs[t] = d_x;
-    }
+    // the generic engine with an identity output layer, o = I h + 0 = h,
+    // so ∂L/∂o_t = g_t is what the loss adds to ∂L/∂h_t
+    let n = cell.hidden_size();
+    let out = Output {
+        v: Mat::identity(n, n),
+        c: Mat::zeros(n, 1),
+    };
+    let model = RecurrentModel::new(cell.clone(), out).unwrap();
+    let (hs, cache) = sequence_forward(&model, state0, xs);
+    let d_o: Vec<Option<Mat>> = gs.iter().cloned().map(Some).collect();
+    let (grads, d_state0, d_xs) = sequence_backward(&model, &cache, &d_o, None);
     Run {
         hs,
-        last: state,
-        grads,
-        d_state0: d,
+        last: cache.last_state().clone(),
+        grads: grads.cell,
+        d_state0,
         d_xs,
     }
 }
