@@ -2,9 +2,8 @@
 //! implementing [`RecurrentCell`], so the generic BPTT, truncated BPTT,
 //! training loop and sampling run it. Tested equal to the slide-form
 //! reference in [`crate::rnn`] (the exercises). The engine does the same
-//! arithmetic in another order: products accumulated in place into one
-//! buffer, and the weight gradients as one rank-1 update per column of the
-//! batch.
+//! arithmetic in place: the products accumulated into one buffer, the
+//! weight gradients written into theirs (a rank-1 update for one column).
 //!
 //! Book: `vanilla-rnn-bptt/cell-trait.md#the-trait`.
 
@@ -138,11 +137,11 @@ pub(crate) fn affine_step(
     a
 }
 
-/// The backward of [`affine_step`] given `∇a`: the weight gradients as a
-/// sum over the batch of outer products (`∇W = Σ_j ∇a_j h_jᵀ`,
-/// `∇U = Σ_j ∇a_j x_jᵀ`, `∇b = Σ_j ∇a_j`, one rank-1 update `ger` per
-/// column), and the messages `∇h^(t−1) = Wᵀ ∇a`, `∇x = Uᵀ ∇a` as
-/// transposed products (`gemm_tr`).
+/// The backward of [`affine_step`] given `∇a`: the weight gradients
+/// `∇W = ∇a h^(t−1)ᵀ` and `∇U = ∇a xᵀ` written into buffers, as one rank-1
+/// update (`ger`) for a single column (sampling, the character model) and
+/// one product (`gemm`) for a batch, `∇b = Σ_j ∇a_j`; and the messages
+/// `∇h^(t−1) = Wᵀ ∇a`, `∇x = Uᵀ ∇a` as transposed products (`gemm_tr`).
 pub(crate) fn affine_step_backward(
     (w, u): (&DMatrix<f64>, &DMatrix<f64>),
     h_prev: &DMatrix<f64>,
@@ -155,11 +154,18 @@ pub(crate) fn affine_step_backward(
         u: DMatrix::zeros(n, d),
         b: DMatrix::zeros(n, 1),
     };
-    for j in 0..b {
-        let da_j = da.column(j);
-        grads.w.ger(1.0, &da_j, &h_prev.column(j), 1.0);
-        grads.u.ger(1.0, &da_j, &x.column(j), 1.0);
-        grads.b.column_mut(0).axpy(1.0, &da_j, 1.0);
+    if b == 1 {
+        // one column: the products are outer products, a rank-1 update each
+        grads.w.ger(1.0, &da.column(0), &h_prev.column(0), 0.0);
+        grads.u.ger(1.0, &da.column(0), &x.column(0), 0.0);
+        grads.b.copy_from(da);
+    } else {
+        // a batch: one matrix product over all columns at once
+        grads.w.gemm(1.0, da, &h_prev.transpose(), 0.0);
+        grads.u.gemm(1.0, da, &x.transpose(), 0.0);
+        for j in 0..b {
+            grads.b.column_mut(0).axpy(1.0, &da.column(j), 1.0);
+        }
     }
     let mut d_h_prev = DMatrix::zeros(n, b);
     d_h_prev.gemm_tr(1.0, w, da, 0.0);
