@@ -5,7 +5,7 @@
 //! The dynamic half — every graded test fails on its stub and passes on its
 //! solution alone — is `cargo course verify-exercises` (CI runs it).
 
-use course::{agree, answers, exercise, manifest, student};
+use course::{agree, answers, exercise, links, manifest, student};
 
 use std::path::{Path, PathBuf};
 
@@ -176,4 +176,76 @@ fn exercise_docs_name_the_book_section_of_their_todo() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The module docs of the topic crates name their book section the same
+/// way: `` Book: `page#anchor` `` (more than one separated by commas), with
+/// a page that exists under book/src and an anchor that is one of its
+/// headings; no page title in prose (`*Chapter → Page*`), which no reader
+/// can follow. A page alone is allowed for a module that follows a page's
+/// introduction.
+#[test]
+fn module_docs_name_their_book_section() {
+    let root = root();
+    let manifests = manifest::load_all(&root).expect("manifests parse");
+    let mut problems = Vec::new();
+    let mut named = 0;
+    for m in &manifests {
+        let files = exercise::crate_regions(&root, &m.topic).expect("read");
+        for (rel, _) in files {
+            let text = std::fs::read_to_string(root.join(&rel)).expect("read");
+            let doc: Vec<&str> = text
+                .lines()
+                .map_while(|l| l.strip_prefix("//!"))
+                .map(str::trim)
+                .collect();
+            let doc = doc.join(" ");
+            let Some(at) = doc.find("Book:") else {
+                continue;
+            };
+            let mut rest = doc[at + "Book:".len()..].trim_start();
+            let mut refs = Vec::new();
+            while let Some(r) = rest.strip_prefix('`') {
+                let Some(end) = r.find('`') else { break };
+                refs.push(&r[..end]);
+                rest = r[end + 1..].trim_start();
+                match rest.strip_prefix(',') {
+                    Some(r) => rest = r.trim_start(),
+                    None => break,
+                }
+            }
+            if refs.is_empty() {
+                problems.push(format!(
+                    "{rel}: the module doc's `Book:` names no `page#anchor` \
+                     (found `Book: {}`)",
+                    rest.chars().take(50).collect::<String>()
+                ));
+                continue;
+            }
+            for r in refs {
+                named += 1;
+                let (page, anchor) = match r.split_once('#') {
+                    Some((p, a)) => (p, Some(a)),
+                    None => (r, None),
+                };
+                let Ok(md) =
+                    std::fs::read_to_string(root.join("book/src").join(page))
+                else {
+                    problems.push(format!("{rel}: `{r}`: no page {page}"));
+                    continue;
+                };
+                let Some(anchor) = anchor else { continue };
+                let found = links::headings(&md)
+                    .iter()
+                    .any(|h| h.id.as_deref() == Some(anchor));
+                if !found {
+                    problems.push(format!(
+                        "{rel}: `{r}`: {page} has no heading #{anchor}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    assert!(named >= 40, "only {named} module docs name a section");
 }

@@ -3,7 +3,7 @@
 //! one-hidden-layer network instead of a dot product, so query and keys may
 //! have different sizes. The rest is as in [`crate::attention`]:
 //! `p = softmax(s)`, `z = Σ_i p_i v_i`. Not an exercise; gradient-checked.
-//! Book: *Attention → Additive scoring*.
+//! Book: `attention/attention.md#additive-scoring`.
 
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};

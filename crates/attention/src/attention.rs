@@ -4,7 +4,7 @@
 //! This is the **reference** form (the exercises): explicit loops over the
 //! `N` pairs, the softmax Jacobian `diag(p) − p pᵀ` built as a matrix. The
 //! model uses the vectorised engine in [`crate::engine`], tested equal to
-//! this one. Book: *Attention → Attention as search*.
+//! this one. Book: `attention/attention.md#the-forward-pass`.
 
 use foundations::Mat;
 use foundations::shape::{Dim, expect_shape};

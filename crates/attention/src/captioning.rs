@@ -19,7 +19,7 @@
 //! not on the slide; with one-hot inputs it changes nothing the model can
 //! express (`b_h + W_xh e_j` is column `j` of `W_xh + b_h 1ᵀ`). The loss is
 //! the slide's `−Σ_i Σ_t log p_t(S_{i,t})` over a batch, divided by `B`.
-//! Book: *Attention → Image captioning*.
+//! Book: `attention/captioning.md`.
 
 use crate::decode::Decoder;
 use datasets::Vocab;

@@ -9,7 +9,10 @@
 //!   of this penalty).
 //!
 //! Every strategy works on any [`Decoder`], so the tests can build a model
-//! whose probabilities are known. Book: `attention/decoding.md`.
+//! whose probabilities are known.
+//! Book: `attention/decoding.md#greedy`,
+//! `attention/decoding.md#sampling-with-temperature`,
+//! `attention/decoding.md#beam-search`.
 
 use foundations::Rng;
 use rand::Rng as _;

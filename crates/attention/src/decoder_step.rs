@@ -6,8 +6,8 @@
 //! `s_t = f(s_{t−1}, y_{t−1})`, `e_i = s_tᵀ h_i`, `α = softmax(e)`,
 //! `a_t = Σ_i α_i h_i`, `o_t = W_o [a_t; s_t] + b_o`.
 //!
-//! The graded tests check that both agree. Book: *Attention → The
-//! encoder-decoder*.
+//! The graded tests check that both agree.
+//! Book: `attention/seq2seq.md#one-decoder-step`.
 
 use crate::attention::{Scoring, attention_forward_reference};
 use foundations::Mat;

@@ -4,7 +4,8 @@
 //! without building the `N x N` Jacobian: `∂L/∂s = p ⊙ (∂L/∂p − pᵀ ∂L/∂p)`,
 //! which is `(diag(p) − p pᵀ) ∂L/∂p` multiplied out. This is what the
 //! encoder-decoder, examples and later crates use; it is tested equal to the
-//! reference ([`crate::attention`]). Book: *Attention → The backward pass*.
+//! reference ([`crate::attention`]).
+//! Book: `attention/attention.md#the-backward-pass`.
 
 use foundations::Mat;
 use foundations::shape::{Dim, expect_shape};

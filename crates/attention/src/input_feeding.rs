@@ -11,8 +11,7 @@
 //! term: the rows of the decoder's input gradient at step `t + 1` that
 //! belong to `a_t` ([`Seq2Seq::backward`]). [`crate::Translator`] decodes
 //! either kind: its state carries `a_{t−1}`. Not an exercise;
-//! gradient-checked. Book: *Attention → The encoder-decoder → Input
-//! feeding*.
+//! gradient-checked. Book: `attention/seq2seq.md#input-feeding`.
 
 use crate::seq2seq::{Context, Seq2Seq};
 use datasets::one_hot;

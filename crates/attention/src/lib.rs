@@ -27,7 +27,7 @@
 //!   draw it: an LSTM reading `[E y_{t−1}; h_{t−1}; z_t]`, `z_t` the
 //!   attention output over image regions.
 //!
-//! Book: *Attention*.
+//! Book: `attention/index.md#what-we-build`.
 
 pub mod additive;
 pub mod attention;

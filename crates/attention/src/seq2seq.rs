@@ -16,8 +16,8 @@
 //!   batch).
 //!
 //! Every source in one batch has the same length `N` (the example buckets
-//! by length), so no padding or masks are needed. Book: *Attention → The
-//! encoder-decoder*.
+//! by length), so no padding or masks are needed.
+//! Book: `attention/seq2seq.md#the-model`.
 
 use crate::engine::{self, AttendCache};
 use datasets::dates::START;

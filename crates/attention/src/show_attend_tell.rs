@@ -18,7 +18,8 @@
 //! The backward pass is BPTT by hand: at each step `∂L/∂x_t` splits into
 //! `∂L/∂(E y_{t−1})`, which lands in column `y_{t−1}` of `∂L/∂E`, and
 //! `∂L/∂z_t`, which goes back through the attention into the scoring
-//! parameters and `h_{t−1}`. Book: *Attention → Image captioning*.
+//! parameters and `h_{t−1}`. Book:
+//! `attention/captioning.md#show-attend-and-tell`.
 
 use crate::additive::{Additive, AdditiveCache};
 use crate::decode::Decoder;

@@ -1,7 +1,7 @@
 //! A trained [`Seq2Seq`] as a [`Decoder`] for one source sequence: encode
 //! once, then step the decoder one token at a time (no teacher forcing).
 //! The decoder's state carries `a_{t−1}` too, which a model with input
-//! feeding reads ([`crate::input_feeding`]). Book: *Attention → Decoding*.
+//! feeding reads ([`crate::input_feeding`]). Book: `attention/decoding.md#greedy`.
 
 use crate::decode::{Decoder, greedy};
 use crate::seq2seq::Seq2Seq;

@@ -31,7 +31,11 @@ pub const K: usize = 8;
 /// function) pairs sharing at least one run, 97% score below 0.1 and all
 /// but 12 below 0.3; functions that only share a layer's skeleton with a
 /// solution (its forward, the loop over windows or queries) reach 0.3 to
-/// 0.49; five pairs score 0.5 to 0.74, each reviewed ([`ALLOWED`]).
+/// 0.49; five pairs scored 0.5 to 0.74, each reviewed. After issue 17's
+/// point 5 (the generic sampler is the exercise `rnn-sample`, the engine
+/// cells share one in-place affine step, the PyTorch tests run the
+/// engine), 8,336 pairs: two score 0.61 and 0.63 ([`ALLOWED`]), the next
+/// 0.49.
 pub const THRESHOLD: f64 = 0.5;
 
 /// Solutions shorter than this (in tokens) are too small to tell a copy
@@ -53,29 +57,6 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
         "crates/pooling/src/avg_pool.rs::forward",
         "the same window walk as the forward; the backward's content, \
          spreading dy/F² with += over overlapping windows, is not in it",
-    ),
-    (
-        "rnn-step-forward",
-        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_forward",
-        "the generic cell that the later chapters' trainers run (bptt, \
-         sample): h = tanh(W h + U x + b) has one form, and the book gives \
-         it as the chapter's first equation; the exercise adds o = V h + c",
-    ),
-    (
-        "rnn-step-backward",
-        "crates/vanilla-rnn-bptt/src/rnn_cell.rs::step_backward",
-        "the generic cell's backward, of h = tanh(W h + U x + b) alone; the \
-         exercise's own part, the output layer's gradient joining the one \
-         from step t + 1, is not in it (open question for issue 17: make \
-         the generic cell the exercise)",
-    ),
-    (
-        "rnn-sample",
-        "crates/vanilla-rnn-bptt/src/sample.rs::sample",
-        "the generic sampler the LSTM/GRU examples call; a sampler has one \
-         form (softmax(o/τ), draw, feed the id back one-hot) and the book \
-         spells it out (open question for issue 17: make the generic \
-         sampler the exercise)",
     ),
 ];
 

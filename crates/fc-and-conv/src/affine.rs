@@ -10,7 +10,7 @@
 //! [`Affine::forward`] / [`Affine::backward`] are the engine (matrix
 //! products), tested equal to them.
 //!
-//! Book: *Fully connected and convolution layers → The affine layer*.
+//! Book: `fc-and-conv/affine.md#forward`, `fc-and-conv/affine.md#backward`.
 
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};

@@ -13,7 +13,8 @@
 //! (im2col and one matrix product), tested equal to the loops. Later crates
 //! use the engine.
 //!
-//! Book: *Fully connected and convolution layers → The convolution layer*.
+//! Book: `fc-and-conv/conv.md#dot-products-over-windows`,
+//! `fc-and-conv/conv.md#backward`.
 
 use crate::geometry::{Axis, Padding};
 use crate::im2col::{col2im, im2col};

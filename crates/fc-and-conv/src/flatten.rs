@@ -4,7 +4,7 @@
 //! gradient back into volumes: flattening moves numbers, it computes
 //! nothing.
 //!
-//! Book: *Fully connected and convolution layers → Flatten*.
+//! Book: `fc-and-conv/index.md#flatten`.
 
 use crate::volume::{Shape, Volume, expect_volumes};
 use foundations::DMatrix;

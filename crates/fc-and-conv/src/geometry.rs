@@ -5,8 +5,7 @@
 //! the input padded with `P` zeros on each side has
 //! `(N − F + 2P)/S + 1` positions — when that is a whole number.
 //!
-//! Book: *Fully connected and convolution layers → Output size, padding and
-//! stride*.
+//! Book: `fc-and-conv/geometry.md#output-size-padding-and-stride`.
 
 use foundations::Error;
 

@@ -11,7 +11,7 @@
 //! Column `c = b·H'·W' + i'·W' + j'` is window `(i', j')` of image `b`, so a
 //! batch of B images is one `(depth·F·F) x (B·H'·W')` matrix.
 //!
-//! Book: *Fully connected and convolution layers → im2col*.
+//! Book: `fc-and-conv/im2col.md#the-product`.
 
 use crate::geometry::Axis;
 use crate::volume::{Shape, Volume};

@@ -40,7 +40,7 @@
 //! the engine is tested equal to them (to 1e-12). Later topics use only the
 //! engine, so each topic is graded alone.
 //!
-//! Book: *Fully connected and convolution layers*.
+//! Book: `fc-and-conv/index.md#letters`.
 
 pub mod affine;
 pub mod conv;

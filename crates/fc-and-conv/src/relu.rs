@@ -5,7 +5,7 @@
 //! [`Relu::backward_reference`] is the reference loop (the exercise);
 //! [`Relu::backward`] the engine, tested equal to it.
 //!
-//! Book: *Fully connected and convolution layers → ReLU*.
+//! Book: `fc-and-conv/affine.md#relu`.
 
 use crate::volume::{Volume, expect_same_batch, expect_volumes};
 use foundations::DMatrix;

@@ -4,7 +4,7 @@
 //! connected layer of 100 neurons on the same image has more than 18
 //! million).
 //!
-//! Book: *Fully connected and convolution layers → Counting parameters*.
+//! Book: `fc-and-conv/geometry.md#counting-parameters`.
 
 use crate::geometry::{Axis, Padding};
 use crate::volume::Shape;

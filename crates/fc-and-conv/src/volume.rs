@@ -7,7 +7,7 @@
 //! `m[(d, i·W + j)]`. A convolution's im2col product `W_col · X_col` has
 //! exactly this shape, so the engine writes its output without reshaping.
 //!
-//! Book: *Fully connected and convolution layers → Volumes*.
+//! Book: `fc-and-conv/index.md#volumes`.
 
 use foundations::{Axis, DMatrix, Layout, Params};
 use std::fmt;

@@ -290,7 +290,12 @@ mod conv_forward_naive {
             conv_case(3, (32, 32), 6, 5, 1, Padding::VALID, 6).unwrap();
         let x = random_batch(1, conv.input_shape(), &mut rng);
         let (y, _) = conv.forward_reference(&x);
-        assert_eq!(y[0].shape(), Shape::new(6, 28, 28));
+        assert_eq!(
+            y[0].shape(),
+            Shape::new(6, 28, 28),
+            "y is K x H' x W' = 6 x 28 x 28: (N − F)/S + 1 = (32 − 5)/1 + 1 \
+             = 28 for K = 6 filters of 5 x 5 x 3"
+        );
         assert_volumes_close(
             "conv::forward_reference: y",
             &y,
@@ -304,7 +309,11 @@ mod conv_forward_naive {
             conv_case(1, (7, 7), 1, 3, 2, Padding::VALID, 7).unwrap();
         let x = random_batch(2, conv.input_shape(), &mut rng);
         let (y, _) = conv.forward_reference(&x);
-        assert_eq!(y[0].shape(), Shape::new(1, 3, 3));
+        assert_eq!(
+            y[0].shape(),
+            Shape::new(1, 3, 3),
+            "y is K x H' x W' = 1 x 3 x 3: (N − F)/S + 1 = (7 − 3)/2 + 1 = 3"
+        );
         assert_volumes_close(
             "conv::forward_reference: y",
             &y,
@@ -457,7 +466,11 @@ mod param_count {
             [2_800, 180_200, 720_400],
             "each filter has F·F·depth weights and one bias"
         );
-        assert_eq!(total_params(&layers), 903_400);
+        assert_eq!(
+            total_params(&layers),
+            903_400,
+            "the quiz stack's total, 2,800 + 180,200 + 720,400 parameters"
+        );
     }
 
     #[test]
@@ -479,13 +492,22 @@ mod param_count {
     fn one_fully_connected_layer_of_100_neurons_has_over_18_million() {
         let fc = [LayerSpec::FullyConnected { units: 100 }];
         let layers = summarize(Shape::new(3, 200, 300), &fc).unwrap();
-        assert_eq!(layers[0].params, 100 * (3 * 200 * 300 + 1));
+        assert_eq!(
+            layers[0].params,
+            100 * (3 * 200 * 300 + 1),
+            "a fully connected layer of 100 neurons on 3 x 200 x 300: each \
+             neuron has 3·200·300 weights and one bias"
+        );
         assert!(
             total_params(&layers) > 18_000_000,
             "{} parameters, expected over 18 million",
             total_params(&layers)
         );
-        assert_eq!(layers[0].output, Shape::new(100, 1, 1));
+        assert_eq!(
+            layers[0].output,
+            Shape::new(100, 1, 1),
+            "a fully connected layer of 100 neurons outputs 100 x 1 x 1"
+        );
     }
 
     #[test]
@@ -533,10 +555,30 @@ mod param_count {
             Conv::new(c1.output_shape(), 7, 2, 2, Padding::VALID, &mut rng)
                 .unwrap();
         let fc = Affine::new(c2.output_shape().len(), 10, &mut rng).unwrap();
-        assert_eq!(layers[0].params, c1.num_params());
-        assert_eq!(layers[1].output, c2.output_shape());
-        assert_eq!(layers[1].params, c2.num_params());
-        assert_eq!(layers[2].params, fc.num_params());
+        assert_eq!(
+            layers[0].params,
+            c1.num_params(),
+            "layer 1 (5 filters 3 x 3 x 2, P = 1): parameters K·(F·F·depth \
+             + 1) against the built Conv"
+        );
+        assert_eq!(
+            layers[1].output,
+            c2.output_shape(),
+            "layer 2 (7 filters 2 x 2, S = 2): output K x H' x W' against \
+             the built Conv"
+        );
+        assert_eq!(
+            layers[1].params,
+            c2.num_params(),
+            "layer 2 (7 filters 2 x 2 x 5): parameters K·(F·F·depth + 1) \
+             against the built Conv"
+        );
+        assert_eq!(
+            layers[2].params,
+            fc.num_params(),
+            "layer 3 (fully connected, 10 units): parameters 10·(inputs + 1) \
+             against the built Affine"
+        );
     }
 }
 

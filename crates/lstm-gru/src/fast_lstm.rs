@@ -6,7 +6,7 @@
 //! `foundations::fast_math`, one fused `clip_adagrad` that skips the
 //! columns of `W_x` a chunk does not use) and tested equal to it.
 //!
-//! Book: *LSTM and GRU → Speed* (what each shortcut does and why it
+//! Book: `lstm-gru/engine.md#speed` (what each shortcut does and why it
 //! changes no number).
 
 use crate::lstm::Lstm;

@@ -12,7 +12,7 @@
 //! The slide writes `h̃_{t−1}` in the last line; `h̃_t` is meant. Cho et al.
 //! and PyTorch put `z` on `h_{t−1}` instead (`h_t = z ⊙ h_{t−1} + (1 − z) ⊙
 //! h̃_t`), and PyTorch applies `r` after the product: `r ⊙ (W_hh h_{t−1} +
-//! b_hh)`. Book: *LSTM and GRU → The GRU*.
+//! b_hh)`. Book: `lstm-gru/gru.md#the-gru`.
 
 use foundations::activations::{sigmoid, tanh};
 use foundations::ops::{add_bias, sum_columns};

@@ -9,7 +9,7 @@
 //! selecting a column of each `W_x•` ([`crate::EngineInput`]), loops over
 //! the entries for the update and the gates' backward.
 //!
-//! Book: *LSTM and GRU → Engine cells and speed*.
+//! Book: `lstm-gru/engine.md#engine-cells`.
 
 use crate::gru::Gru;
 use crate::lstm_engine::EngineInput;

@@ -70,7 +70,7 @@
 //! // exercise stacked-backward: (grads, d_prev, d_x), d_x of shape 3 x 2.
 //! ```
 //!
-//! Book: *LSTM and GRU*.
+//! Book: `lstm-gru/index.md#the-letters`.
 
 pub mod fast_lstm;
 pub mod gru;

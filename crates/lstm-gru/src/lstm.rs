@@ -11,7 +11,7 @@
 //! `W` is `4n x (n + D)`: its first `n` columns act on `h_{t−1}`, the last
 //! `D` on `x_t` (the slide's order `[h_{t−1}; x_t]`); its row blocks are the
 //! gates in the slide's order i, f, o, g (PyTorch orders them i, f, g, o).
-//! Book: *LSTM and GRU → The LSTM cell*.
+//! Book: `lstm-gru/lstm.md#the-lstm-cell`.
 
 use foundations::activations::{sigmoid, tanh};
 use foundations::ops::{add_bias, stack_rows, sum_columns};

@@ -8,7 +8,7 @@
 //! inputs select a column of `W_x` ([`EngineInput`], shared with the GRU's
 //! engine), the gates run in single loops over contiguous columns.
 //!
-//! Book: *LSTM and GRU → Engine cells and speed*.
+//! Book: `lstm-gru/engine.md#engine-cells`.
 
 use crate::lstm::{Lstm, LstmState, LstmStateGrads};
 use datasets::one_hot_ids;

@@ -7,8 +7,8 @@
 //! `h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 − z)`.
 //!
 //! What the three variants share is in [`crate::mut_shared`]. A reference
-//! cell with an optional challenge exercise (its step backward). Book:
-//! *LSTM and GRU → The GRU → Other variants*.
+//! cell with an optional challenge exercise (its step backward).
+//! Book: `lstm-gru/gru.md#other-variants`.
 
 use crate::gru::new_cell;
 use crate::mut_shared::{

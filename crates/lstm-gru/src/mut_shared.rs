@@ -10,7 +10,7 @@
 //! (`gate_backward`). The backward of the shared end is part of each
 //! variant's exercise: given here, it would be most of the GRU's step
 //! backward (the exercise `gru-step-backward`) in another shape.
-//! Book: *LSTM and GRU → The GRU → Other variants*.
+//! Book: `lstm-gru/gru.md#other-variants`.
 
 use foundations::Mat;
 use foundations::activations::tanh;

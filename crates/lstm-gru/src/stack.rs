@@ -8,7 +8,7 @@
 //! one form: its step forward is given, its step backward (the trait's
 //! `step_backward`) is the exercise `stacked-backward`; no later crate runs
 //! a stack.
-//! Book: *LSTM and GRU → Stacks*.
+//! Book: `lstm-gru/stacks.md#stacking-cells`.
 
 use foundations::params::{visit_child, visit_child_mut};
 use foundations::shape::{Dim, expect_shape};

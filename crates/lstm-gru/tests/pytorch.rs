@@ -12,10 +12,10 @@
 
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
 use foundations::{Mat, Params};
-use lstm_gru::{Gru, Lstm, LstmState, Stack};
-use vanilla_rnn_bptt::RecurrentCell;
-use vanilla_rnn_bptt::bptt::{sequence_backward, sequence_forward};
-use vanilla_rnn_bptt::output::{Output, RecurrentModel};
+use lstm_gru::{Gru, GruStepCache, Lstm, LstmState, Stack};
+use vanilla_rnn_bptt::{
+    Output, RecurrentCell, RecurrentModel, sequence_backward, sequence_forward,
+};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -35,17 +35,14 @@ fn run<C: RecurrentCell>(
     xs: &[Mat],
     gs: &[Mat],
 ) -> Run<C> {
-    // The given engine walks the sequence (`bptt::sequence_forward` /
-    // `sequence_backward`); an identity output layer makes its logits the
-    // states and its output gradients the g_t on ∂L/∂h_t.
-    let n = C::hidden(state0).nrows();
-    let model = RecurrentModel {
-        cell: cell.clone(),
-        out: Output {
-            v: Mat::identity(n, n),
-            c: Mat::zeros(n, 1),
-        },
+    // the generic engine with an identity output layer, o = I h + 0 = h,
+    // so ∂L/∂o_t = g_t is what the loss adds to ∂L/∂h_t
+    let n = cell.hidden_size();
+    let out = Output {
+        v: Mat::identity(n, n),
+        c: Mat::zeros(n, 1),
     };
+    let model = RecurrentModel::new(cell.clone(), out).unwrap();
     let (hs, cache) = sequence_forward(&model, state0, xs);
     let d_o: Vec<Option<Mat>> = gs.iter().cloned().map(Some).collect();
     let (grads, d_state0, d_xs) = sequence_backward(&model, &cache, &d_o, None);
@@ -281,6 +278,57 @@ const GRU_NAMES: [&str; 9] = [
     "w_xr", "w_hr", "b_r", "w_xz", "w_hz", "b_z", "w_xh", "w_hh", "b_h",
 ];
 
+/// The GRU's slide form (`Gru::step_forward_reference` and
+/// `step_backward_reference`, the exercises) as a cell, so that the generic
+/// engine runs it through time exactly as it runs the engine cell.
+#[derive(Debug, Clone)]
+struct SlideGru(Gru);
+
+impl Params for SlideGru {
+    fn visit(&self, f: &mut dyn FnMut(&str, &Mat)) {
+        self.0.visit(f)
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Mat)) {
+        self.0.visit_mut(f)
+    }
+}
+
+impl RecurrentCell for SlideGru {
+    type State = Mat;
+    type StateGrad = Mat;
+    type Cache = GruStepCache;
+
+    fn input_size(&self) -> usize {
+        self.0.input_size()
+    }
+    fn hidden_size(&self) -> usize {
+        self.0.hidden_size()
+    }
+    fn zero_state(&self, batch: usize) -> Mat {
+        self.0.zero_state(batch)
+    }
+    fn zero_state_grad(&self, batch: usize) -> Mat {
+        self.0.zero_state_grad(batch)
+    }
+    fn hidden(state: &Mat) -> &Mat {
+        state
+    }
+    fn hidden_grad_mut(grad: &mut Mat) -> &mut Mat {
+        grad
+    }
+    fn step_forward(&self, h_prev: &Mat, x: &Mat) -> (Mat, GruStepCache) {
+        self.0.step_forward_reference(h_prev, x)
+    }
+    fn step_backward(
+        &self,
+        cache: &GruStepCache,
+        d_h: &Mat,
+    ) -> (SlideGru, Mat, Mat) {
+        let (g, d_h_prev, dx) = self.0.step_backward_reference(cache, d_h);
+        (SlideGru(g), d_h_prev, dx)
+    }
+}
+
 fn gru_agreement() -> Agreement {
     let f = Fixture::load(DIR, "gru");
     let cell = gru_from(&f);
@@ -298,8 +346,26 @@ fn gru_agreement() -> Agreement {
     assert_eq!(grads.len(), GRU_NAMES.len(), "every parameter compared");
     a.check_seq("grad.x", &r.d_xs, &f.seq_cols("grad.x"));
     a.check("grad.h0", &r.d_state0, &state_cols(&f, "grad.h0", 0));
-    // The slide form equals this engine to rounding: tests/engine.rs,
-    // `gru_engine_equals_the_reference_for_dense_and_one_hot_inputs`.
+    // the slide form (the exercises), run through time by the same engine
+    let r = run(&SlideGru(cell), &h0, &xs, &gs);
+    a.check_seq("h (reference)", &r.hs, &f.seq_cols("h"));
+    a.check(
+        "grad.w_hh (reference)",
+        &r.grads.0.w_hh,
+        &f.rows("grad.w_hh"),
+    );
+    a.check(
+        "grad.w_xz (reference)",
+        &r.grads.0.w_xz,
+        &f.rows("grad.w_xz"),
+    );
+    a.check("grad.b_r (reference)", &r.grads.0.b_r, &f.rows("grad.b_r"));
+    a.check_seq("grad.x (reference)", &r.d_xs, &f.seq_cols("grad.x"));
+    a.check(
+        "grad.h0 (reference)",
+        &r.d_state0,
+        &state_cols(&f, "grad.h0", 0),
+    );
     a
 }
 

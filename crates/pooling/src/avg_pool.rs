@@ -3,7 +3,7 @@
 //!
 //! $$y_{c,i,j} = \frac{1}{F^2} \sum_{0 \le a,b < F} x_{c,\,iS+a,\,jS+b}$$
 //!
-//! Book: *Pooling and a whole ConvNet → Average pooling*.
+//! Book: `pooling/avg-pool.md#forward`.
 
 use crate::window::Window;
 use fc_and_conv::volume::{expect_same_batch, expect_volumes};

@@ -17,7 +17,7 @@
 //! [`ConvNet::loss_and_grads`] (the engine: the whole batch through each
 //! layer at once, one im2col product per convolution).
 //!
-//! Book: *Pooling and a whole ConvNet → The network*.
+//! Book: `pooling/convnet.md#layers-and-shapes`.
 
 use crate::max_pool::{MaxPool, MaxPoolCache};
 use fc_and_conv::{

@@ -2,7 +2,7 @@
 //! depth slice becomes its mean, so a `depth x H x W` volume becomes
 //! `depth x 1 x 1`. No parameters.
 //!
-//! Book: *Pooling and a whole ConvNet → Average pooling*.
+//! Book: `pooling/avg-pool.md#global-average-pooling`.
 
 use fc_and_conv::volume::{expect_same_batch, expect_volumes};
 use fc_and_conv::{Shape, Volume};

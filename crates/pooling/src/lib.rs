@@ -18,7 +18,7 @@
 //!   encoder); its configuration is saved with its weights by the
 //!   `checkpoint` crate (safetensors).
 //!
-//! Book: *Pooling and a whole ConvNet*.
+//! Book: `pooling/index.md#letters`.
 
 pub mod avg_pool;
 pub mod convnet;

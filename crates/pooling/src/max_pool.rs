@@ -21,7 +21,7 @@
 //! (first) NaN, as PyTorch does; both implementations compare with
 //! [`beats`], which says so.
 //!
-//! Book: *Pooling and a whole ConvNet → Max pooling*.
+//! Book: `pooling/max-pool.md#forward`.
 
 use crate::window::Window;
 use fc_and_conv::volume::{expect_same_batch, expect_volumes};

@@ -1,6 +1,7 @@
 //! The pooling window: an `F x F` square moved with stride `S` over every
 //! depth slice of a `depth x H x W` input. Shared by [`crate::MaxPool`] and
-//! [`crate::AvgPool`]. Book: *Pooling and a whole ConvNet → Max pooling*.
+//! [`crate::AvgPool`].
+//! Book: `pooling/max-pool.md#the-window-and-its-output-size`.
 
 use fc_and_conv::Shape;
 use foundations::Error;

@@ -98,7 +98,12 @@ mod max_pool_forward {
             &[3.0, 2.0, 1.0, 0.0],
             &[1.0, 2.0, 3.0, 4.0],
         ]);
-        assert_eq!(max_pooled(x, 2, 2), slice(&[&[6.0, 8.0], &[3.0, 4.0]]));
+        assert_eq!(
+            max_pooled(x, 2, 2),
+            slice(&[&[6.0, 8.0], &[3.0, 4.0]]),
+            "y = max over each 2 x 2 window (F = S = 2) of the slide's 4 x 4 \
+             slice is (6 8; 3 4)"
+        );
     }
 
     #[test]
@@ -106,7 +111,12 @@ mod max_pool_forward {
         let mut x = Volume::zeros(Shape::new(1, 6, 6));
         x[(0, 1, 4)] = 1.0;
         x[(0, 3, 1)] = 1.0;
-        assert_eq!(max_pooled(x, 3, 3), slice(&[&[0.0, 1.0], &[1.0, 0.0]]));
+        assert_eq!(
+            max_pooled(x, 3, 3),
+            slice(&[&[0.0, 1.0], &[1.0, 0.0]]),
+            "the slide's 6 x 6 map with detections at (1, 4) and (3, 1), F = \
+             S = 3: y is the 2 x 2 map (0 1; 1 0)"
+        );
     }
 
     #[test]
@@ -114,9 +124,18 @@ mod max_pool_forward {
         let s = Shape::new(64, 224, 224);
         let x = Volume::from_fn(s, |d, i, j| (d * 1000 + i * 3 + j) as f64);
         let y = max_pooled(x, 2, 2);
-        assert_eq!(y.shape(), Shape::new(64, 112, 112));
+        assert_eq!(
+            y.shape(),
+            Shape::new(64, 112, 112),
+            "64 x 224 x 224 pooled with F = S = 2: depth unchanged, N' = \
+             (224 − 2)/2 + 1 = 112"
+        );
         // the largest entry of window (i, j) of slice d is its bottom right
-        assert_eq!(y[(5, 10, 20)], (5000 + 21 * 3 + 41) as f64);
+        assert_eq!(
+            y[(5, 10, 20)],
+            (5000 + 21 * 3 + 41) as f64,
+            "y_(5,10,20) is the max of slice 5 alone over its window, x_(5,21,41)"
+        );
     }
 
     #[test]
@@ -127,13 +146,21 @@ mod max_pool_forward {
             &[0.0, 0.0, 9.0, 0.0],
             &[0.0, 0.0, 0.0, 2.0],
         ]);
-        assert_eq!(max_pooled(x, 3, 1), slice(&[&[9.0, 9.0], &[9.0, 9.0]]));
+        assert_eq!(
+            max_pooled(x, 3, 1),
+            slice(&[&[9.0, 9.0], &[9.0, 9.0]]),
+            "F = 3, S = 1 on 4 x 4: all four overlapping windows hold the 9"
+        );
     }
 
     #[test]
     fn negative_maps_keep_their_negative_maximum() {
         let x = slice(&[&[-3.0, -2.0], &[-5.0, -4.0]]);
-        assert_eq!(max_pooled(x, 2, 2)[(0, 0, 0)], -2.0);
+        assert_eq!(
+            max_pooled(x, 2, 2)[(0, 0, 0)],
+            -2.0,
+            "y = max{{−3, −2, −5, −4}} = −2: the max starts at −∞, not 0"
+        );
     }
 
     #[test]
@@ -165,9 +192,16 @@ mod max_pool_forward {
             let pool = MaxPool::new(shape, f, s).unwrap();
             let (y, _) = pool.forward_reference(&x);
             let (y_engine, _) = pool.forward(&x);
-            prop_assert_eq!(&y, &y_engine);
-            prop_assert_eq!(y[0].shape(),
-                            Shape::new(depth, h_out, w_out));
+            prop_assert_eq!(
+                &y, &y_engine,
+                "y of forward_reference against the engine's, F = {}, S = {}",
+                f, s
+            );
+            prop_assert_eq!(
+                y[0].shape(), Shape::new(depth, h_out, w_out),
+                "y is depth x N' x N' with N' = (N − F)/S + 1, F = {}, S = {}",
+                f, s
+            );
         }
 
         /// A NaN anywhere in a window makes that output NaN, in the
@@ -191,7 +225,12 @@ mod max_pool_forward {
                             let has_nan = (0..f).any(|a| (0..f).any(|b| {
                                 image[(c, i * s + a, j * s + b)].is_nan()
                             }));
-                            prop_assert_eq!(out[(c, i, j)].is_nan(), has_nan);
+                            prop_assert_eq!(
+                                out[(c, i, j)].is_nan(), has_nan,
+                                "y_({},{},{}) is NaN exactly when its \
+                                 window holds a NaN (F = {}, S = {})",
+                                c, i, j, f, s
+                            );
                         }
                     }
                 }
@@ -228,8 +267,16 @@ mod max_pool_forward {
             let pool = MaxPool::new(shape, f, f).unwrap();
             let (y1, _) = pool.forward_reference(&[place(from)]);
             let (y2, _) = pool.forward_reference(&[place(to)]);
-            prop_assert_eq!(&y1, &y2);
-            prop_assert_eq!(y1[0][(0, wi, wj)], blob.max());
+            prop_assert_eq!(
+                &y1, &y2,
+                "y with the blob at {:?} against y with it at {:?}, inside \
+                 the same window (F = S = {})",
+                from, to, f
+            );
+            prop_assert_eq!(
+                y1[0][(0, wi, wj)], blob.max(),
+                "y_(0,{},{}) is the blob's max, the window it lives in", wi, wj
+            );
         }
     }
 }
@@ -256,7 +303,11 @@ mod max_pool_backward {
             &[30.0, 0.0, 0.0, 0.0],
             &[0.0, 0.0, 0.0, 40.0],
         ]);
-        assert_eq!(dx[0], want);
+        assert_eq!(
+            dx[0], want,
+            "∂L/∂x of the slide's 4 x 4 slice: each ∂L/∂y_(i,j) goes to its \
+             window's winner (6, 8, 3, 4), zero elsewhere"
+        );
     }
 
     #[test]
@@ -265,7 +316,12 @@ mod max_pool_backward {
         let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
         let cache = MaxPoolReferenceCache { x: vec![x] };
         let dx = pool.backward_reference(&cache, &[slice(&[&[5.0]])]);
-        assert_eq!(dx[0], slice(&[&[0.0, 5.0], &[0.0, 0.0]]));
+        assert_eq!(
+            dx[0],
+            slice(&[&[0.0, 5.0], &[0.0, 0.0]]),
+            "∂L/∂x for the window (1 7; 7 7): a tie sends ∂L/∂y to the first \
+             7 in row-major order, (0, 1)"
+        );
     }
 
     #[test]
@@ -277,7 +333,12 @@ mod max_pool_backward {
         let pool = MaxPool::new(x.shape(), 2, 2).unwrap();
         let cache = MaxPoolReferenceCache { x: vec![x] };
         let dx = pool.backward_reference(&cache, &[slice(&[&[5.0]])]);
-        assert_eq!(dx[0], slice(&[&[0.0, 5.0], &[0.0, 0.0]]));
+        assert_eq!(
+            dx[0],
+            slice(&[&[0.0, 5.0], &[0.0, 0.0]]),
+            "∂L/∂x for the window (1 NaN; 9 NaN): y is NaN, so ∂L/∂y goes to \
+             the first NaN, (0, 1), not to the 9"
+        );
     }
 
     #[test]
@@ -287,8 +348,17 @@ mod max_pool_backward {
         let cache = MaxPoolReferenceCache { x: vec![x] };
         let dy = slice(&[&[1.0, 2.0], &[3.0, 4.0]]);
         let dx = pool.backward_reference(&cache, &[dy]);
-        assert_eq!(dx[0][(0, 1, 1)], 10.0);
-        assert_eq!(dx[0].sum(), 10.0);
+        assert_eq!(
+            dx[0][(0, 1, 1)],
+            10.0,
+            "∂L/∂x at the centre, the winner of all four windows (F = 2, S = \
+             1): 1 + 2 + 3 + 4"
+        );
+        assert_eq!(
+            dx[0].sum(),
+            10.0,
+            "Σ ∂L/∂x: every other entry of ∂L/∂x is zero"
+        );
     }
 
     proptest! {
@@ -329,8 +399,13 @@ mod max_pool_backward {
             let r = upstream(pool.output_shape(), 2, &mut rng);
             let reference = MaxPoolReferenceCache { x: x.clone() };
             let (_, engine) = pool.forward(&x);
-            prop_assert_eq!(pool.backward_reference(&reference, &r),
-                            pool.backward(&engine, &r));
+            prop_assert_eq!(
+                pool.backward_reference(&reference, &r),
+                pool.backward(&engine, &r),
+                "∂L/∂x of backward_reference against the engine's, on maps \
+                 with ties (F = {}, S = {})",
+                f, s
+            );
         }
 
         #[test]
@@ -346,8 +421,13 @@ mod max_pool_backward {
             let r = upstream(pool.output_shape(), 2, &mut rng);
             let reference = MaxPoolReferenceCache { x: x.clone() };
             let (_, engine) = pool.forward(&x);
-            prop_assert_eq!(pool.backward_reference(&reference, &r),
-                            pool.backward(&engine, &r));
+            prop_assert_eq!(
+                pool.backward_reference(&reference, &r),
+                pool.backward(&engine, &r),
+                "∂L/∂x of backward_reference against the engine's, on maps \
+                 with NaNs (F = {}, S = {})",
+                f, s
+            );
         }
 
         #[test]
@@ -372,7 +452,12 @@ mod max_pool_backward {
             // and each window passes its gradient to exactly one entry
             let nonzero = dx[0].as_matrix().iter().filter(|v| **v != 0.0)
                 .count();
-            prop_assert_eq!(nonzero, pool.output_shape().len());
+            prop_assert_eq!(
+                nonzero, pool.output_shape().len(),
+                "nonzero entries of ∂L/∂x against the outputs: with S = F = \
+                 {} each window sends ∂L/∂y to exactly one entry",
+                f
+            );
         }
     }
 }
@@ -394,7 +479,11 @@ mod avg_pool_backward {
             &[-1.0, -1.0, 0.0, 0.0],
             &[-1.0, -1.0, 0.0, 0.0],
         ]);
-        assert_eq!(dx[0], want);
+        assert_eq!(
+            dx[0], want,
+            "∂L/∂x for ∂L/∂y = (4 8; −4 0), F = S = 2: each window spreads \
+             ∂L/∂y / F² over its four entries"
+        );
     }
 
     #[test]
@@ -404,9 +493,21 @@ mod avg_pool_backward {
         let dy = slice(&[&[4.0, 4.0], &[4.0, 4.0]]);
         let dx = pool.backward(&cache, &[dy]);
         // the centre is in all four windows, a corner in one
-        assert_eq!(dx[0][(0, 1, 1)], 4.0);
-        assert_eq!(dx[0][(0, 0, 0)], 1.0);
-        assert_eq!(dx[0][(0, 0, 1)], 2.0);
+        assert_eq!(
+            dx[0][(0, 1, 1)],
+            4.0,
+            "∂L/∂x at the centre, in all four windows: 4 · 4/F² with F = 2"
+        );
+        assert_eq!(
+            dx[0][(0, 0, 0)],
+            1.0,
+            "∂L/∂x at the corner (0, 0), in one window: 4/F²"
+        );
+        assert_eq!(
+            dx[0][(0, 0, 1)],
+            2.0,
+            "∂L/∂x at the edge (0, 1), in two windows: 2 · 4/F²"
+        );
     }
 
     proptest! {

@@ -14,7 +14,7 @@
 //! [`forward`] is the matrix form; [`backward`], what the layers run, is
 //! the exercise. The fused GPT's backward uses the attention crate's
 //! [`softmax_backward_columns`].
-//! Book: *Transformers → Scaled dot-product attention*.
+//! Book: `transformer/attention.md#forward-as-on-the-slide`.
 
 use ::attention::Scoring;
 pub use ::attention::engine::softmax_backward_columns;

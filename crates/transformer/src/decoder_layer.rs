@@ -1,7 +1,7 @@
 //! The decoder layer (Vaswani et al. 2017, §3.1): masked self-attention,
 //! encoder-decoder (cross) attention over the encoder's output `M`, and the
 //! feed-forward network, each with a residual and a layer norm.
-//! Book: *Transformers → The layers*.
+//! Book: `transformer/layers.md#the-decoder-layer`.
 
 use crate::attention::Mask;
 use crate::encoder_layer::Norm;

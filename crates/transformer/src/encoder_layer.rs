@@ -1,7 +1,7 @@
 //! The encoder layer (Vaswani et al. 2017, §3.1): self-attention, Add &
 //! Normalize, feed-forward, Add & Normalize. With the causal mask the same
 //! layer is the block of a decoder-only model (GPT): a decoder layer
-//! without cross-attention. Book: *Transformers → The layers*.
+//! without cross-attention. Book: `transformer/layers.md#the-encoder-layer`.
 
 use crate::attention::Mask;
 use crate::feed_forward::{Activation, FeedForward, FeedForwardCache};

@@ -8,7 +8,8 @@
 //! `engine_equals_the_reference_above_the_small_size_threshold`). Layer
 //! norm's backward is a compact form of its own (`ln_backward`), the
 //! softmax backward the attention crate's. Pre-norm blocks only (what GPT-2
-//! uses). Book: *Transformers → A tiny GPT → Speed* lists the fusions.
+//! uses).
+//! Book: `transformer/gpt.md#speed-the-engine-against-numpy` lists the fusions.
 
 use crate::attention::{
     Mask, softmax_backward_columns, softmax_columns_in_place,

@@ -1,7 +1,7 @@
 //! The position-wise feed-forward network (Vaswani et al. 2017, §3.3): the
 //! same two affine maps for every token, `FFN(x) = W_2 φ(W_1 x + b_1) + b_2`,
-//! with `φ` ReLU (the paper) or GELU (GPT). Book: *Transformers → The
-//! layers*.
+//! with `φ` ReLU (the paper) or GELU (GPT).
+//! Book: `transformer/layers.md#feed-forward`.
 
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_same_shape, expect_shape};

@@ -1,7 +1,7 @@
 //! Layer normalisation (Ba et al. 2016), one token (column) at a time:
 //! `μ = (1/d) Σ_r x_r`, `σ² = (1/d) Σ_r (x_r − μ)²`,
 //! `x̂ = (x − μ)/√(σ² + ε)`, `y = γ ⊙ x̂ + β`.
-//! Book: *Transformers → Layer normalisation*.
+//! Book: `transformer/layer-norm.md#forward`.
 
 use foundations::shape::{Dim, expect_same_shape, expect_shape};
 use foundations::{DMatrix, Error, impl_params};

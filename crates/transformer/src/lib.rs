@@ -8,7 +8,7 @@
 //!
 //! Reference layers (the exercises) are one file each; [`fast_gpt`] is the
 //! fused engine that trains the tiny GPT, tested equal to [`model::Gpt`]'s
-//! reference loss. Book: *Transformers*.
+//! reference loss. Book: `transformer/index.md#letters-and-layout`.
 
 pub mod attention;
 pub mod decoder_layer;

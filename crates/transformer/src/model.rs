@@ -2,7 +2,7 @@
 //! GPT) and an encoder-decoder transformer. These are the *reference*
 //! models, built from the layer files one call at a time; the fused engine
 //! that trains the GPT fast is `fast_gpt.rs`, tested equal to this.
-//! Book: *Transformers → A tiny GPT*.
+//! Book: `transformer/gpt.md#the-model`.
 
 use crate::attention::Mask;
 use crate::decoder_layer::{DecoderCache, DecoderLayer};

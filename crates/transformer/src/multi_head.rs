@@ -2,7 +2,7 @@
 //! with `W_Q`, `W_K`, `W_V` (`d x d`), split the rows into `h` heads of
 //! `d_k = d/h`, attend in each head, stack the heads back into `d` rows and
 //! multiply by `W_O`, so the output keeps the hidden size `d`.
-//! Book: *Transformers → Multi-head attention*.
+//! Book: `transformer/multi-head.md#forward`.
 
 use crate::attention::{self, AttentionCache, Mask};
 use foundations::shape::{Dim, expect_same_shape, expect_shape};

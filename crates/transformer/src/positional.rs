@@ -1,8 +1,8 @@
 //! Positional encoding (Vaswani et al. 2017, §3.5): self-attention does not
 //! see the order of its tokens, so a vector `p_t` is added to the
 //! embedding of the token at position `t`. Either the fixed sinusoids of the
-//! paper or a learned `d x T_max` table. Book: *Transformers → Positional
-//! encoding*.
+//! paper or a learned `d x T_max` table.
+//! Book: `transformer/positional.md#the-sinusoids`.
 
 use foundations::shape::{Dim, expect_shape};
 use foundations::{DMatrix, Error, Params, Rng, init};

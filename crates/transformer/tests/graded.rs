@@ -502,15 +502,14 @@ mod positional_encoding {
     proptest! {
         #![proptest_config(graded_config())]
         #[test]
-        fn every_size_agrees_with_the_engine_table(
+        fn every_entry_is_sin_or_cos_of_t_over_10000_to_the_2i_over_d(
             d in 1usize..12, t in 1usize..40
         ) {
-            // The engine builds its table another way (rotations, see
-            // `positional::sinusoidal_table`), so it checks the formula
-            // without spelling it out here.
+            // the engine's table (given, made by rotations, not by this
+            // formula) on random sizes
             let want = transformer::positional::sinusoidal_table(d, t);
-            assert_table(d, t, &want, "the engine's table: sin for row 2i, \
-                 cos for row 2i + 1, of the angle t / 10000^{2i/d}");
+            assert_table(d, t, &want, "sin for row 2i, cos for row 2i + 1, of \
+                 the angle t / 10000^{2i/d}");
         }
     }
 

@@ -2,8 +2,9 @@
 //! forward with its cache, the backward pass that walks the steps in
 //! reverse, and truncated BPTT.
 //!
-//! Book: *Recurrent networks and BPTT → One cell, many cells* and
-//! *→ Truncated BPTT*.
+//! Book:
+//! `vanilla-rnn-bptt/cell-trait.md#the-generic-sequence-forward-and-bptt`,
+//! `vanilla-rnn-bptt/truncated.md#chunks-of-k-steps`.
 
 use crate::cell::RecurrentCell;
 use crate::loss::{LossScale, Targets, sequence_loss_by};

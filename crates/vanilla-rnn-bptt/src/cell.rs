@@ -7,7 +7,7 @@
 //! this trait, so a new cell (the LSTM and GRU of the next chapter) only
 //! implements one step forward and one step backward.
 //!
-//! Book: *Recurrent networks and BPTT → One cell, many cells*.
+//! Book: `vanilla-rnn-bptt/cell-trait.md#the-trait`.
 
 use foundations::{Error, Params};
 use nalgebra::DMatrix;

@@ -5,7 +5,8 @@
 //! step, the course's one update [`foundations::optim::clip_adagrad`]) and
 //! tested equal to the textbook code.
 //!
-//! Book: *Recurrent networks and BPTT → Speed* (what each shortcut does).
+//! Book: `vanilla-rnn-bptt/speed.md#what-the-fast-path-changes`
+//! (what each shortcut does).
 
 use crate::output::RecurrentModel;
 use crate::rnn_cell::RnnCell;

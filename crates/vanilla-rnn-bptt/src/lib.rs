@@ -16,9 +16,10 @@
 //! * [`cell`]: the [`RecurrentCell`] trait — a state, a state gradient, one
 //!   step forward and backward. Everything else is generic over it:
 //!   [`bptt`] (sequence forward, BPTT, truncated BPTT), [`train`] (the
-//!   training loop), [`sample`] (sampling with temperature).
+//!   training loop), [`sample`] (sampling with temperature: the exercise
+//!   `rnn-sample`, the one sampler of the course).
 //! * [`rnn`]: the slides' RNN ([`Rnn`]: `w`, `u`, `v`, `b`, `c`) with BPTT
-//!   line by line — the reference and the exercises.
+//!   line by line — the reference and the other exercises.
 //! * [`rnn_cell`]: the vanilla cell as an engine, [`RnnCell`].
 //! * [`relu_cell`]: the same cell with a ReLU, [`ReluRnnCell`] (the IRNN
 //!   with `W = I`), for the gradient-flow experiment.
@@ -27,7 +28,7 @@
 //!   in the inner loop), tested equal to the engine.
 //! * [`loss`]: many-to-many, many-to-one, one-to-many; sum, `1/(nT)`, `1/n`.
 //!
-//! Book: *Recurrent networks and BPTT*.
+//! Book: `vanilla-rnn-bptt/index.md#the-letters`.
 
 pub mod bptt;
 pub mod cell;

@@ -2,7 +2,7 @@
 //! one-to-many) and how the per-step cross-entropies are combined (the BPTT
 //! slide's sum, or the other lecture's `1/(nT)` and `1/n` means).
 //!
-//! Book: *Recurrent networks and BPTT → Loss shapes*.
+//! Book: `vanilla-rnn-bptt/forward.md#the-loss-and-its-shapes`.
 
 use foundations::softmax::{Reduction, cross_entropy};
 use nalgebra::DMatrix;

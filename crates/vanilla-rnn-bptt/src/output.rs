@@ -1,7 +1,7 @@
 //! The output layer `o^(t) = V h^(t) + c`, shared by every recurrent cell,
 //! and the model that joins a cell to it.
 //!
-//! Book: *Recurrent networks and BPTT → One cell, many cells*.
+//! Book: `vanilla-rnn-bptt/cell-trait.md#the-output-layer`.
 
 use crate::cell::RecurrentCell;
 use foundations::ops::{add_bias, sum_columns};

@@ -6,10 +6,10 @@
 //! With `W = I` and `b = 0` it is Le, Jaitly & Hinton's IRNN (2015).
 //! Implements [`RecurrentCell`], so BPTT, training and sampling run it.
 //!
-//! Book: *Recurrent networks and BPTT → Vanishing and exploding gradients*.
+//! Book: `vanilla-rnn-bptt/gradient-flow.md#three-cures-measured`.
 
 use crate::cell::{RecurrentCell, check_sizes};
-use foundations::ParamsExt;
+use crate::rnn_cell::{RnnCell, affine_step, affine_step_backward};
 use foundations::shape::{Dim, expect_shape};
 use foundations::{Error, Rng, impl_params, init};
 use nalgebra::DMatrix;
@@ -100,12 +100,9 @@ impl RecurrentCell for ReluRnnCell {
         expect_shape(f, "x", x, Dim::Is(d), Dim::Any("B"));
         expect_shape(f, "h_prev", h_prev, Dim::Is(n), Dim::Is(x.ncols()));
         // ANCHOR: relu_step
-        // Written in place, as the engines are: start from b in every
-        // column, add W h^(t−1) and U x^(t) (gemm: a ← 1·W·h + 1·a), clamp.
-        let mut h = DMatrix::from_fn(n, x.ncols(), |i, _| self.b[(i, 0)]);
-        h.gemm(1.0, &self.w, h_prev, 1.0);
-        h.gemm(1.0, &self.u, x, 1.0);
-        h.apply(|v| *v = v.max(0.0)); // h^(t) = max(0, a)
+        // a = W h^(t−1) + U x^(t) + b, h^(t) = max(0, a)
+        let mut h = affine_step((&self.w, &self.u, &self.b), h_prev, x);
+        h.apply(|a| *a = a.max(0.0));
         // ANCHOR_END: relu_step
         let cache = ReluRnnCellCache {
             h_prev: h_prev.clone(),
@@ -127,26 +124,16 @@ impl RecurrentCell for ReluRnnCell {
         let (n, b) = cache.h.shape();
         expect_shape(f, "d_h", d_h, Dim::Is(n), Dim::Is(b));
         // ANCHOR: relu_step_back
-        // ∂h/∂a = 1 where a > 0 (that is, h > 0), else 0: zero the rest
-        let mut da = d_h.clone();
-        da.zip_apply(&cache.h, |g, h| {
-            if h <= 0.0 {
-                *g = 0.0;
-            }
-        });
-        // a = W h_prev + U x + b: ∇W = ∇a h_prevᵀ, ∇U = ∇a xᵀ, ∇b = the
-        // columns of ∇a summed, ∇h_prev = Wᵀ ∇a (gemm_tr: out ← Aᵀ B)
-        let mut grads = self.zeros_like();
-        grads.w.gemm(1.0, &da, &cache.h_prev.transpose(), 0.0);
-        grads.u.gemm(1.0, &da, &cache.x.transpose(), 0.0);
-        for col in da.column_iter() {
-            grads.b += col;
-        }
-        let mut d_h_prev = DMatrix::zeros(n, b);
-        d_h_prev.gemm_tr(1.0, &self.w, &da, 0.0);
+        // h = max(0, a): ∂h/∂a = 1 where a > 0 (that is, h > 0), else 0
+        let da = d_h.zip_map(&cache.h, |g, h| if h > 0.0 { g } else { 0.0 });
+        // a = W h^(t−1) + U x^(t) + b: ∇W, ∇U, ∇b, and ∇h^(t−1) = Wᵀ ∇a
+        let (RnnCell { w, u, b }, d_h_prev, dx) = affine_step_backward(
+            (&self.w, &self.u),
+            &cache.h_prev,
+            &cache.x,
+            &da,
+        );
         // ANCHOR_END: relu_step_back
-        let mut dx = DMatrix::zeros(self.input_size(), b);
-        dx.gemm_tr(1.0, &self.u, &da, 0.0);
-        (grads, d_h_prev, dx)
+        (ReluRnnCell { w, u, b }, d_h_prev, dx)
     }
 }

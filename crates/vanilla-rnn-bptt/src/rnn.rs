@@ -7,16 +7,15 @@
 //! Full BPTT follows the slides' summary of gradients line by line. The
 //! engine that training, sampling and the next chapter use is the generic
 //! one ([`crate::bptt`] with [`crate::RnnCell`]); it is tested equal to this
-//! one.
+//! one. Sampling has one form for every cell: [`Rnn::sample`] runs the
+//! generic [`crate::sample()`], the exercise `rnn-sample`.
 //!
-//! Book: *Recurrent networks and BPTT → The forward pass* and *→ BPTT, line
-//! by line*.
+//! Book: `vanilla-rnn-bptt/forward.md#one-step`,
+//! `vanilla-rnn-bptt/bptt.md#the-summary-line-by-line`.
 
 use crate::loss::Targets;
 use crate::output::{Output, RecurrentModel};
 use crate::rnn_cell::RnnCell;
-use crate::sample::check_sampling;
-use datasets::one_hot;
 use foundations::ops::{add_bias, sum_columns};
 use foundations::shape::{Dim, expect_shape};
 use foundations::softmax::{log_softmax_columns, softmax_columns};
@@ -445,10 +444,9 @@ impl Rnn {
     }
 
     /// `n` ids sampled from the model, starting from `h0` (one column) and
-    /// the seed id: at each step `p = softmax(o / τ)`, draw the next id with
-    /// [`draw`] (one uniform number from `rng`) and feed it back one-hot.
-    ///
-    /// Book: `vanilla-rnn-bptt/char-model.md#sampling`.
+    /// the seed id: the generic [`crate::sample()`] (the exercise
+    /// `rnn-sample`) run on the engine model with the same numbers
+    /// ([`Rnn::to_model`]).
     ///
     /// # Errors
     /// [`Error::Config`] for a temperature that is not a positive number or
@@ -465,31 +463,8 @@ impl Rnn {
         temperature: f64,
         rng: &mut Rng,
     ) -> Result<Vec<usize>, Error> {
-        let v = self.outputs();
-        if self.input_size() != v {
-            return Err(Error::config(
-                "Rnn::sample",
-                "the model must read the vocabulary it predicts (D = K)",
-            ));
-        }
-        check_sampling(temperature, seed, v)?;
         let hid = self.hidden_size();
         expect_shape("Rnn::sample", "h0", h0, Dim::Is(hid), Dim::Is(1));
-        // BEGIN SOLUTION rnn-sample
-        // ANCHOR: sample
-        let mut h = h0.clone();
-        let mut id = seed;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let x = one_hot(&[id], v); // x = one-hot(id), V x 1
-            let (h_next, o, _) = self.step_forward(&h, &x);
-            let p = softmax_columns(&(o / temperature)); // softmax(o / τ)
-            id = crate::sample::draw(&p, rng);
-            out.push(id);
-            h = h_next;
-        }
-        Ok(out)
-        // ANCHOR_END: sample
-        // END SOLUTION
+        crate::sample::sample(&self.to_model(), h0, seed, n, temperature, rng)
     }
 }

@@ -1,7 +1,11 @@
 //! Sampling at test time, generic over the cell: feed a seed character,
 //! draw the next one from `softmax(o / τ)`, feed it back in.
 //!
-//! Book: *Recurrent networks and BPTT → A character-level language model*.
+//! [`sample`] is the exercise `rnn-sample`: the one sampler of the course,
+//! which the slide-form [`crate::Rnn::sample`], the character model's
+//! examples and the next chapter's LSTM and GRU all call.
+//!
+//! Book: `vanilla-rnn-bptt/char-model.md#sampling`.
 
 use crate::cell::RecurrentCell;
 use crate::output::RecurrentModel;
@@ -50,15 +54,17 @@ pub fn check_sampling(
 }
 
 /// `n` character ids sampled from `model`, starting from the state `state`
-/// (one column) and the seed id `seed`: at each step
-/// `p = softmax(o / τ)`, draw the next id from `p` and feed it back as the
-/// next one-hot input. `τ < 1` sharpens the distribution, `τ > 1` flattens
-/// it.
+/// (one column) and the seed id `seed`: at each step one
+/// [`RecurrentCell::step_forward`] and the output layer give `o`,
+/// `p = softmax(o / τ)`, draw the next id from `p` with [`draw`] (one
+/// uniform number from `rng`) and feed it back as the next one-hot input.
+/// `τ < 1` sharpens the distribution, `τ > 1` flattens it.
+///
+/// Book: `vanilla-rnn-bptt/char-model.md#sampling`.
 ///
 /// # Errors
 /// As [`check_sampling`], and [`Error::Config`] when the model's input and
 /// output sizes differ.
-// ANCHOR: sample
 pub fn sample<C: RecurrentCell>(
     model: &RecurrentModel<C>,
     state: &C::State,
@@ -71,22 +77,25 @@ pub fn sample<C: RecurrentCell>(
     if model.cell.input_size() != v {
         return Err(Error::config(
             "sample",
-            "the model must read the vocabulary it predicts",
+            "the model must read the vocabulary it predicts (D = K)",
         ));
     }
     check_sampling(temperature, seed, v)?;
-    let mut h = state.clone();
+    // BEGIN SOLUTION rnn-sample
+    // ANCHOR: sample
+    let mut state = state.clone();
     let mut id = seed;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let x = one_hot(&[id], v);
-        let (next, _) = model.cell.step_forward(&h, &x);
-        let (o, _) = model.out.forward(C::hidden(&next));
-        let p = softmax_columns(&(o / temperature));
+        let x = one_hot(&[id], v); // x = one-hot(id), V x 1
+        let (next, _) = model.cell.step_forward(&state, &x);
+        let (o, _) = model.out.forward(C::hidden(&next)); // o = V h + c
+        let p = softmax_columns(&(o / temperature)); // softmax(o / τ)
         id = draw(&p, rng);
         out.push(id);
-        h = next;
+        state = next;
     }
     Ok(out)
+    // ANCHOR_END: sample
+    // END SOLUTION
 }
-// ANCHOR_END: sample

@@ -5,7 +5,7 @@
 //! (the function that is gradient-checked). A non-finite loss stops
 //! training with an error.
 //!
-//! Book: *Recurrent networks and BPTT → A character-level language model*.
+//! Book: `vanilla-rnn-bptt/char-model.md#training`.
 
 use crate::bptt::{bptt, sequence_forward, truncated_bptt};
 use crate::cell::RecurrentCell;

@@ -64,7 +64,11 @@ mod rnn_step_forward {
         let h_prev = uniform(4, 2, &mut rng);
         let x = uniform(3, 2, &mut rng);
         let (h, o, _) = r.step_forward(&h_prev, &x);
-        assert_eq!((h.shape(), o.shape()), ((4, 2), (5, 2)));
+        assert_eq!(
+            (h.shape(), o.shape()),
+            ((4, 2), (5, 2)),
+            "(h^(t), o^(t)) are (n x B, K x B) = (4 x 2, 5 x 2)"
+        );
         for j in 0..2 {
             let a = &r.w * h_prev.column(j) + &r.u * x.column(j) + &r.b;
             let want = a.map(f64::tanh);
@@ -85,9 +89,9 @@ mod rnn_step_forward {
         let h_prev = uniform(3, 1, &mut rng);
         let x = uniform(2, 1, &mut rng);
         let (h, _, cache) = r.step_forward(&h_prev, &x);
-        assert_eq!(cache.h_prev, h_prev);
-        assert_eq!(cache.x, x);
-        assert_eq!(cache.h, h);
+        assert_eq!(cache.h_prev, h_prev, "the cache's h_prev is h^(t−1)");
+        assert_eq!(cache.x, x, "the cache's x is x^(t)");
+        assert_eq!(cache.h, h, "the cache's h is h^(t) = tanh(a^(t))");
     }
 }
 
@@ -246,7 +250,11 @@ mod rnn_truncated_bptt {
                     .all(|(a, b)| (a - b).abs() < 1e-12),
                 "k = {k} ≥ T must give full BPTT's gradients"
             );
-            assert_eq!(&h_last, cache.last_h());
+            assert_eq!(
+                &h_last,
+                cache.last_h(),
+                "h^(T) for k = {k} ≥ T: the full forward's last state"
+            );
         }
     }
 
@@ -294,46 +302,99 @@ mod rnn_truncated_bptt {
 
 mod rnn_sample {
     use super::*;
+    use datasets::one_hot;
     use foundations::softmax::softmax_columns;
-    use vanilla_rnn_bptt::sample;
+    use vanilla_rnn_bptt::{
+        RecurrentCell, RecurrentModel, ReluRnnCell, RnnCell, draw, sample,
+    };
 
-    fn char_rnn(v: usize, n: usize, seed: u64) -> Rnn {
+    /// A character model (`D = K = V`) with weights random in ±1.5, so the
+    /// draws are far from uniform.
+    fn char_model(v: usize, n: usize, seed: u64) -> RecurrentModel<RnnCell> {
         let mut rng = foundations::rng(seed);
-        Rnn::random(v, n, v, 1.5, &mut rng).unwrap()
+        Rnn::random(v, n, v, 1.5, &mut rng).unwrap().to_model()
     }
 
-    #[test]
-    fn draws_the_same_ids_as_the_engine_from_the_same_seed() {
-        let r = char_rnn(5, 6, 1);
-        let h0 = DMatrix::zeros(6, 1);
-        for tau in [0.5, 1.0, 2.0] {
-            let a = r.sample(&h0, 2, 40, tau, &mut foundations::rng(7));
-            let b = sample(
-                &r.to_model(),
-                &h0,
-                2,
-                40,
-                tau,
-                &mut foundations::rng(7),
+    /// `o` after one step of the cell from `state` on the one-hot `id`
+    /// (the given engine: the cell's step, then `o = V h + c`).
+    fn step<C: RecurrentCell>(
+        m: &RecurrentModel<C>,
+        state: &C::State,
+        id: usize,
+    ) -> (C::State, DMatrix<f64>) {
+        let x = one_hot(&[id], m.outputs());
+        let (next, _) = m.cell.step_forward(state, &x);
+        let (o, _) = m.out.forward(C::hidden(&next));
+        (next, o)
+    }
+
+    /// Replays `ids` by hand with the same seed: each id must be
+    /// `draw(softmax(o / τ))` with `o` from the previous id fed back.
+    fn replay<C: RecurrentCell>(
+        m: &RecurrentModel<C>,
+        state: &C::State,
+        seed: usize,
+        tau: f64,
+        rng_seed: u64,
+        ids: &[usize],
+    ) {
+        let mut rng = foundations::rng(rng_seed);
+        let (mut state, mut id) = (state.clone(), seed);
+        for (t, &got) in ids.iter().enumerate() {
+            let (next, o) = step(m, &state, id);
+            let want = draw(&softmax_columns(&(o / tau)), &mut rng);
+            assert_eq!(
+                got,
+                want,
+                "τ = {tau}, draw {}: got id {got}, but one step from the \
+                 previous id fed back one-hot and draw(softmax(o / τ)) with \
+                 the same rng give {want}",
+                t + 1
             );
-            assert_eq!(a.unwrap(), b.unwrap(), "temperature {tau}");
+            (state, id) = (next, got);
         }
     }
 
     #[test]
+    fn draws_the_ids_replayed_by_hand_from_the_same_seed() {
+        let m = char_model(5, 6, 1);
+        let h0 = DMatrix::zeros(6, 1);
+        for tau in [0.5, 1.0, 2.0] {
+            let ids = sample(&m, &h0, 2, 40, tau, &mut foundations::rng(7));
+            let ids = ids.unwrap();
+            assert_eq!(ids.len(), 40, "n = 40 ids at τ = {tau}");
+            replay(&m, &h0, 2, tau, 7, &ids);
+        }
+    }
+
+    #[test]
+    fn runs_any_cell_from_any_state() {
+        // The ReLU cell, from a state that is not zero: the sampler must
+        // use the cell it is given and start from the given state.
+        let mut rng = foundations::rng(4);
+        let cell = ReluRnnCell {
+            w: foundations::init::uniform(5, 5, 0.8, &mut rng),
+            u: foundations::init::uniform(5, 4, 1.5, &mut rng),
+            b: foundations::init::uniform(5, 1, 0.5, &mut rng),
+        };
+        let m = RecurrentModel::new(cell, char_model(4, 5, 2).out).unwrap();
+        let h0 = foundations::init::uniform(5, 1, 1.0, &mut rng);
+        let ids = sample(&m, &h0, 3, 25, 0.8, &mut foundations::rng(9));
+        replay(&m, &h0, 3, 0.8, 9, &ids.unwrap());
+    }
+
+    #[test]
     fn first_draws_follow_softmax_of_o_over_tau() {
-        let r = char_rnn(4, 5, 3);
+        let m = char_model(4, 5, 3);
         let h0 = DMatrix::zeros(5, 1);
-        let mut x = DMatrix::zeros(4, 1);
-        x[(1, 0)] = 1.0;
-        let (_, o, _) = r.step_forward(&h0, &x);
+        let (_, o) = step(&m, &h0, 1);
         let tau = 0.7;
         let p = softmax_columns(&(o / tau));
         let mut counts = [0usize; 4];
         let mut rng = foundations::rng(11);
         let trials = 4000;
         for _ in 0..trials {
-            counts[r.sample(&h0, 1, 1, tau, &mut rng).unwrap()[0]] += 1;
+            counts[sample(&m, &h0, 1, 1, tau, &mut rng).unwrap()[0]] += 1;
         }
         for i in 0..4 {
             let f = counts[i] as f64 / trials as f64;
@@ -348,19 +409,21 @@ mod rnn_sample {
 
     #[test]
     fn a_low_temperature_picks_the_most_likely_id_and_feeds_it_back() {
-        let r = char_rnn(5, 4, 5);
+        let m = char_model(5, 4, 5);
         let h0 = DMatrix::zeros(4, 1);
-        let ids = r
-            .sample(&h0, 0, 12, 1e-3, &mut foundations::rng(1))
-            .unwrap();
-        assert_eq!(ids.len(), 12);
+        let ids = sample(&m, &h0, 0, 12, 1e-3, &mut foundations::rng(1));
+        let ids = ids.unwrap();
+        assert_eq!(ids.len(), 12, "n = 12 ids sampled");
         let (mut h, mut id) = (h0, 0);
         for (t, &got) in ids.iter().enumerate() {
-            let mut x = DMatrix::zeros(5, 1);
-            x[(id, 0)] = 1.0;
-            let (h_next, o, _) = r.step_forward(&h, &x);
+            let (h_next, o) = step(&m, &h, id);
             let want = o.column(0).argmax().0;
-            assert_eq!(got, want, "step {t}: argmax of o is {want}");
+            assert_eq!(
+                got,
+                want,
+                "step {}: at τ = 0.001 the id is the argmax of o, {want}",
+                t + 1
+            );
             (h, id) = (h_next, got);
         }
     }

@@ -8,9 +8,10 @@
 
 use foundations::Mat;
 use foundations::pytorch::{Agreement, Fixture, record_agreement};
-use vanilla_rnn_bptt::RnnCell;
-use vanilla_rnn_bptt::bptt::{sequence_backward, sequence_forward};
-use vanilla_rnn_bptt::output::{Output, RecurrentModel};
+use vanilla_rnn_bptt::{
+    Output, RecurrentCell, RecurrentModel, RnnCell, sequence_backward,
+    sequence_forward,
+};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -26,32 +27,29 @@ fn rnn_from_torch(w_ih: &Mat, w_hh: &Mat, b_ih: &Mat, b_hh: &Mat) -> RnnCell {
 }
 // ANCHOR_END: rnn_from_torch
 
-/// The cell over the fixture's sequence: forward, then back through time
-/// with `g_t` added to `∂L/∂h_t` at every step.
+/// The cell over the fixture's sequence, run by the generic engine
+/// ([`sequence_forward`], [`sequence_backward`]) with an identity output
+/// layer (`o = I h + 0 = h`), so `∂L/∂o_t = g_t` is the gradient the
+/// fixture adds to `∂L/∂h_t` at every step.
 fn rnn_agreement(cell: &RnnCell, f: &Fixture) -> Agreement {
     let (xs, gs) = (f.seq_cols("x"), f.seq_cols("g"));
     let h0 = f.tensor("h0").index(0).cols();
-    // The given engine walks the sequence; an identity output layer makes
-    // its logits the states and its output gradients the g_t on ∂L/∂h_t.
-    let n = h0.nrows();
-    let model = RecurrentModel {
-        cell: cell.clone(),
-        out: Output {
-            v: Mat::identity(n, n),
-            c: Mat::zeros(n, 1),
-        },
+    let n = cell.hidden_size();
+    let out = Output {
+        v: Mat::identity(n, n),
+        c: Mat::zeros(n, 1),
     };
+    let model = RecurrentModel::new(cell.clone(), out).unwrap();
     let (hs, cache) = sequence_forward(&model, &h0, &xs);
-    let d_o: Vec<Option<Mat>> = gs.iter().cloned().map(Some).collect();
-    let (g, d_h, d_xs) = sequence_backward(&model, &cache, &d_o, None);
-    let grads = g.cell;
+    let d_o: Vec<Option<Mat>> = gs.into_iter().map(Some).collect();
+    let (grads, d_h0, d_xs) = sequence_backward(&model, &cache, &d_o, None);
     let mut a = Agreement::new(f);
     a.check_seq("h", &hs, &f.seq_cols("h"));
-    a.check("grad.w", &grads.w, &f.rows("grad.w"));
-    a.check("grad.u", &grads.u, &f.rows("grad.u"));
-    a.check("grad.b", &grads.b, &f.rows("grad.b"));
+    a.check("grad.w", &grads.cell.w, &f.rows("grad.w"));
+    a.check("grad.u", &grads.cell.u, &f.rows("grad.u"));
+    a.check("grad.b", &grads.cell.b, &f.rows("grad.b"));
     a.check_seq("grad.x", &d_xs, &f.seq_cols("grad.x"));
-    a.check("grad.h0", &d_h, &f.tensor("grad.h0").index(0).cols());
+    a.check("grad.h0", &d_h0, &f.tensor("grad.h0").index(0).cols());
     a
 }
 
