@@ -168,7 +168,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         figure_path(dir, "vanilla-rnn-bptt-gradient-flow.md"),
         format!(
             "<!-- written by `cargo run --release -p vanilla-rnn-bptt \
-             --example rnn_gradient_flow -- --figures` (seed 1, n = {N}) \
+             --features examples --example rnn_gradient_flow -- --figures` (seed 1, n = {N}) \
              -->\n\n{table}\n{note}\n"
         ),
     )?;

@@ -260,7 +260,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let dir = env!("CARGO_MANIFEST_DIR");
         let header = format!(
             "<!-- written by `cargo run --release -p vanilla-rnn-bptt \
-             --example rnn_sonnets -- --figures` (seed {}, {} updates) -->\n\n",
+             --features examples --example rnn_sonnets -- --figures` (seed {}, {} updates) -->\n\n",
             args.seed, args.steps
         );
         std::fs::write(

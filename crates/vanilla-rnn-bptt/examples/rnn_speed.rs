@@ -118,7 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if args.figures {
             let note = format!(
                 "<!-- written by `cargo run --release -p vanilla-rnn-bptt \
-                 --example rnn_speed -- --numpy --figures --rounds 5` -->\n\n{table}\n\
+                 --features examples --example rnn_speed -- --numpy --figures --rounds 5` -->\n\n{table}\n\
                  Median over the rounds: the fast path trains **{median:.1}x** \
                  as many characters per second as numpy. Each round runs \
                  numpy for {} updates, the fast path for {} and the engine \
