@@ -8,14 +8,15 @@ use attention::{
     Additive, Context, Scoring, Seq2Seq, Translator,
     attention_forward_reference,
 };
-use foundations::init::uniform;
 use foundations::{Mat, Named, ParamsExt, assert_gradients, rng};
-use lstm_gru::{Gru, Lstm};
+use lstm_gru::Lstm;
 use proptest::prelude::*;
 use vanilla_rnn_bptt::RecurrentCell;
 
 mod common;
 use common::{cols, rand_mat};
+mod seq2seq_common;
+use seq2seq_common::{check_gradients, gru_model, lstm_model, random_seqs};
 
 fn scoring(scaled: bool) -> Scoring {
     if scaled {
@@ -23,42 +24,6 @@ fn scoring(scaled: bool) -> Scoring {
     } else {
         Scoring::Dot
     }
-}
-
-fn random_seqs(b: usize, len: usize, v: usize, seed: u64) -> Vec<Vec<usize>> {
-    use rand::Rng as _;
-    let mut r = rng(seed);
-    (0..b)
-        .map(|_| (0..len).map(|_| r.random_range(3..v)).collect())
-        .collect()
-}
-
-fn lstm_model(
-    d: usize,
-    v: usize,
-    n: usize,
-    ctx: Context,
-    seed: u64,
-) -> Seq2Seq<Lstm> {
-    let mut r = rng(seed);
-    let enc = Lstm::new(d, n, &mut r).unwrap();
-    let dec = Lstm::new(v, n, &mut r).unwrap();
-    let mut m = Seq2Seq::new(enc, dec, v, ctx, &mut r).unwrap();
-    m.b_o = uniform(v, 1, 0.5, &mut r);
-    m
-}
-
-fn gru_model(
-    d: usize,
-    v: usize,
-    n: usize,
-    ctx: Context,
-    seed: u64,
-) -> Seq2Seq<Gru> {
-    let mut r = rng(seed);
-    let enc = Gru::new(d, n, &mut r).unwrap();
-    let dec = Gru::new(v, n, &mut r).unwrap();
-    Seq2Seq::new(enc, dec, v, ctx, &mut r).unwrap()
 }
 
 proptest! {
@@ -163,14 +128,8 @@ proptest! {
         attn: bool, seed in 0u64..1000,
     ) {
         let ctx = if attn { Context::Attention } else { Context::LastState };
-        let model = lstm_model(5, 4, n, ctx, seed);
-        let src = random_seqs(b, n_src, 5, seed + 1);
-        let tgt = random_seqs(b, t, 4, seed + 2);
-        let (_, cache) = model.forward(&src, &tgt);
-        let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<Lstm>::backward", &model, &grads, |m| {
-            m.forward(&src, &tgt).0
-        });
+        let model = lstm_model(5, 4, n, ctx, seed, false);
+        check_gradients("Seq2Seq<Lstm>::backward", &model, (b, n_src, t), seed);
     }
 
     #[test]
@@ -179,14 +138,8 @@ proptest! {
         attn: bool, seed in 0u64..1000,
     ) {
         let ctx = if attn { Context::Attention } else { Context::LastState };
-        let model = gru_model(5, 4, n, ctx, seed);
-        let src = random_seqs(b, n_src, 5, seed + 1);
-        let tgt = random_seqs(b, t, 4, seed + 2);
-        let (_, cache) = model.forward(&src, &tgt);
-        let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<Gru>::backward", &model, &grads, |m| {
-            m.forward(&src, &tgt).0
-        });
+        let model = gru_model(5, 4, n, ctx, seed, false);
+        check_gradients("Seq2Seq<Gru>::backward", &model, (b, n_src, t), seed);
     }
 }
 
@@ -194,7 +147,7 @@ proptest! {
 fn a_decoder_step_has_checked_gradients_too() {
     // T = 1: the loss is one decoder step with attention on top of the
     // encoder; every parameter of that step is checked.
-    let model = lstm_model(5, 4, 3, Context::Attention, 11);
+    let model = lstm_model(5, 4, 3, Context::Attention, 11, false);
     let src = random_seqs(2, 4, 5, 12);
     let tgt = vec![vec![3], vec![2]];
     let (_, cache) = model.forward(&src, &tgt);
@@ -210,13 +163,13 @@ fn a_decoder_step_has_checked_gradients_too() {
 fn without_attention_only_the_last_encoder_state_is_read() {
     // Change the first source token: with attention the very first logits
     // move at once (h_1 is attended); without, only through the recurrence.
-    let model = lstm_model(5, 4, 3, Context::LastState, 3);
+    let model = lstm_model(5, 4, 3, Context::LastState, 3, false);
     let (l1, _) = model.forward(&[vec![3, 4, 4]], &[vec![3, 2]]);
     let (l2, _) = model.forward(&[vec![4, 4, 4]], &[vec![3, 2]]);
     assert!((l1 - l2).abs() > 0.0);
     assert_eq!(
         model.num_params(),
-        lstm_model(5, 4, 3, Context::Attention, 3).num_params()
+        lstm_model(5, 4, 3, Context::Attention, 3, false).num_params()
     );
 }
 
@@ -280,7 +233,7 @@ fn additive_refuses_a_query_of_the_wrong_size() {
 #[test]
 #[should_panic(expected = "Seq2Seq::encode: src[0] is empty")]
 fn the_model_refuses_an_empty_source() {
-    let m = lstm_model(5, 4, 2, Context::Attention, 0);
+    let m = lstm_model(5, 4, 2, Context::Attention, 0, false);
     m.forward(&[vec![]], &[vec![2]]);
 }
 
@@ -303,7 +256,7 @@ fn configurations_that_cannot_work_are_errors() {
 
 #[test]
 fn cold_sampling_is_greedy_and_sampling_is_seeded() {
-    let model = lstm_model(6, 5, 3, Context::Attention, 5);
+    let model = lstm_model(6, 5, 3, Context::Attention, 5, false);
     let tr = Translator::new(&model, &[3, 4, 5]);
     let g = greedy(&tr, 6);
     let cold = sample(&tr, 6, 1e-3, &mut rng(1));
@@ -323,7 +276,7 @@ fn cold_sampling_is_greedy_and_sampling_is_seeded() {
 fn the_tokens_and_states_of_a_translator_match_teacher_forcing() {
     // Feeding the greedy output back as the target reproduces the same
     // logits under teacher forcing.
-    let model = lstm_model(6, 5, 3, Context::Attention, 8);
+    let model = lstm_model(6, 5, 3, Context::Attention, 8, false);
     let src = vec![3, 4, 5, 3];
     let tr = Translator::new(&model, &src);
     let g = greedy(&tr, 4);

@@ -5,18 +5,12 @@
 
 use attention::decode::{beam_search, greedy};
 use attention::{Context, Seq2Seq, Translator};
-use foundations::init::uniform;
-use foundations::{ParamsExt, assert_gradients, rng};
+use foundations::{ParamsExt, rng};
 use lstm_gru::{Gru, Lstm};
 use proptest::prelude::*;
 
-fn random_seqs(b: usize, len: usize, v: usize, seed: u64) -> Vec<Vec<usize>> {
-    use rand::Rng as _;
-    let mut r = rng(seed);
-    (0..b)
-        .map(|_| (0..len).map(|_| r.random_range(3..v)).collect())
-        .collect()
-}
+mod seq2seq_common;
+use seq2seq_common::{check_gradients, random_seqs};
 
 fn fed_lstm(
     d: usize,
@@ -25,12 +19,7 @@ fn fed_lstm(
     ctx: Context,
     seed: u64,
 ) -> Seq2Seq<Lstm> {
-    let mut r = rng(seed);
-    let enc = Lstm::new(d, n, &mut r).unwrap();
-    let dec = Lstm::new(v + n, n, &mut r).unwrap();
-    let mut m = Seq2Seq::new_input_feeding(enc, dec, v, ctx, &mut r).unwrap();
-    m.b_o = uniform(v, 1, 0.5, &mut r);
-    m
+    seq2seq_common::lstm_model(d, v, n, ctx, seed, true)
 }
 
 fn fed_gru(
@@ -40,10 +29,7 @@ fn fed_gru(
     ctx: Context,
     seed: u64,
 ) -> Seq2Seq<Gru> {
-    let mut r = rng(seed);
-    let enc = Gru::new(d, n, &mut r).unwrap();
-    let dec = Gru::new(v + n, n, &mut r).unwrap();
-    Seq2Seq::new_input_feeding(enc, dec, v, ctx, &mut r).unwrap()
+    seq2seq_common::gru_model(d, v, n, ctx, seed, true)
 }
 
 proptest! {
@@ -57,13 +43,7 @@ proptest! {
         let ctx = if attn { Context::Attention } else { Context::LastState };
         let model = fed_lstm(5, 4, n, ctx, seed);
         prop_assert!(model.feeds_input());
-        let src = random_seqs(b, n_src, 5, seed + 1);
-        let tgt = random_seqs(b, t, 4, seed + 2);
-        let (_, cache) = model.forward(&src, &tgt);
-        let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<Lstm>::backward (input feeding)", &model, &grads, |m| {
-            m.forward(&src, &tgt).0
-        });
+        check_gradients("Seq2Seq<Lstm>::backward (input feeding)", &model, (b, n_src, t), seed);
     }
 
     #[test]
@@ -73,13 +53,7 @@ proptest! {
     ) {
         let ctx = if attn { Context::Attention } else { Context::LastState };
         let model = fed_gru(5, 4, n, ctx, seed);
-        let src = random_seqs(b, n_src, 5, seed + 1);
-        let tgt = random_seqs(b, t, 4, seed + 2);
-        let (_, cache) = model.forward(&src, &tgt);
-        let grads = model.backward(&cache);
-        assert_gradients("Seq2Seq<Gru>::backward (input feeding)", &model, &grads, |m| {
-            m.forward(&src, &tgt).0
-        });
+        check_gradients("Seq2Seq<Gru>::backward (input feeding)", &model, (b, n_src, t), seed);
     }
 }
 
