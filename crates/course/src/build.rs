@@ -16,9 +16,9 @@ use std::time::Instant;
 /// What the first build costs, measured with `scripts/cold-start.sh` (the
 /// instructors' appendix, "Cold start"): told by `build` and by the first
 /// `progress`.
-pub const FIRST_BUILD: &str = "about a minute on a 2-core machine for the \
-     first topic (it compiles the dependencies too), about 10 s for each \
-     later one, seconds after that";
+pub const FIRST_BUILD: &str = "about half a minute on a 2-core machine for \
+     the first topic (it compiles the dependencies too), a few seconds for \
+     each later one";
 
 /// Options of `cargo course build`.
 #[derive(Debug, clap::Args)]
