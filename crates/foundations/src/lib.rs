@@ -26,6 +26,7 @@ pub mod layout;
 pub mod ops;
 pub mod optim;
 pub mod params;
+#[cfg(any(test, feature = "testing"))]
 pub mod pytorch;
 pub mod shape;
 pub mod softmax;

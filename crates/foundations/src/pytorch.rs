@@ -8,8 +8,10 @@
 //! `tensors`, each `{"shape": [...], "data": [...]}` in row-major order and
 //! PyTorch's layout (a batch is rows). Python writes each float as its
 //! shortest round-trip decimal, so the `f64` read here is the one PyTorch
-//! computed. The reader is a small JSON parser of its own, so the crates'
-//! tests need no JSON dependency.
+//! computed (serde_json with `float_roundtrip` reads it back exactly). The
+//! module is part of foundations' `testing` feature, which every crate's
+//! tests turn on; serde_json is built for the course CLI with the same
+//! features, so a graded build reuses it.
 //!
 //! [`Agreement`] compares one fixture's quantities: the relative error of
 //! each is `max|actual − expected| / max|expected|` (the largest
@@ -17,6 +19,7 @@
 //! quantity. Book: *Appendices → From this course to PyTorch*.
 
 use crate::Mat;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -120,28 +123,23 @@ impl Fixture {
     /// When the text is not JSON, or a tensor's data does not fill its
     /// shape.
     pub fn parse(name: &str, text: &str) -> Result<Fixture, String> {
-        let json = Parser::new(text).document()?;
-        let field = |k: &str| -> String {
-            match json.get(k) {
-                Some(Json::Str(s)) => s.clone(),
-                _ => String::new(),
-            }
+        let json: Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let field = |k: &str| json[k].as_str().unwrap_or_default().to_string();
+        let numbers = |v: &Value| -> Option<Vec<f64>> {
+            v.as_array()?.iter().map(Value::as_f64).collect()
         };
-        let mut tensors = BTreeMap::new();
-        let Some(Json::Obj(entries)) = json.get("tensors") else {
+        let Some(entries) = json["tensors"].as_object() else {
             return Err("no \"tensors\" object".into());
         };
+        let mut tensors = BTreeMap::new();
         for (key, value) in entries {
-            let shape = value
-                .get("shape")
-                .and_then(Json::numbers)
+            let shape: Vec<usize> = numbers(&value["shape"])
                 .ok_or(format!("tensor {key}: no shape"))?
                 .into_iter()
                 .map(|v| v as usize)
-                .collect::<Vec<_>>();
-            let data = value
-                .get("data")
-                .and_then(Json::numbers)
+                .collect();
+            let data = numbers(&value["data"])
                 .ok_or(format!("tensor {key}: no data"))?;
             let len: usize = shape.iter().product();
             if len != data.len() {
@@ -467,216 +465,6 @@ pub fn record_agreement(
         if !err.is_some_and(|e| e <= TOLERANCE) {
             stale(format!("row {row:?} records an error over {TOLERANCE:e}"));
         }
-    }
-}
-
-/// A JSON value (the subset the fixtures use is all of JSON).
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Obj(entries) => {
-                entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-            }
-            _ => None,
-        }
-    }
-
-    fn numbers(&self) -> Option<Vec<f64>> {
-        match self {
-            Json::Arr(items) => items
-                .iter()
-                .map(|v| match v {
-                    Json::Num(x) => Some(*x),
-                    _ => None,
-                })
-                .collect(),
-            _ => None,
-        }
-    }
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
-        Parser {
-            s: text.as_bytes(),
-            at: 0,
-        }
-    }
-
-    fn document(&mut self) -> Result<Json, String> {
-        let v = self.value()?;
-        self.ws();
-        if self.at != self.s.len() {
-            return Err(self.error("text after the JSON value"));
-        }
-        Ok(v)
-    }
-
-    fn error(&self, what: &str) -> String {
-        format!("invalid JSON at byte {}: {what}", self.at)
-    }
-
-    fn ws(&mut self) {
-        while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> Result<(), String> {
-        self.ws();
-        if self.s.get(self.at) == Some(&c) {
-            self.at += 1;
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected '{}'", c as char)))
-        }
-    }
-
-    fn literal(&mut self, word: &str, v: Json) -> Result<Json, String> {
-        if self.s[self.at..].starts_with(word.as_bytes()) {
-            self.at += word.len();
-            Ok(v)
-        } else {
-            Err(self.error("unknown literal"))
-        }
-    }
-
-    fn value(&mut self) -> Result<Json, String> {
-        self.ws();
-        match self.s.get(self.at) {
-            None => Err(self.error("unexpected end")),
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
-            Some(b'"') => self.string().map(Json::Str),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'n') => self.literal("null", Json::Null),
-            Some(_) => self.number(),
-        }
-    }
-
-    fn object(&mut self) -> Result<Json, String> {
-        self.eat(b'{')?;
-        let mut entries = Vec::new();
-        self.ws();
-        if self.s.get(self.at) == Some(&b'}') {
-            self.at += 1;
-            return Ok(Json::Obj(entries));
-        }
-        loop {
-            self.ws();
-            let key = self.string()?;
-            self.eat(b':')?;
-            entries.push((key, self.value()?));
-            self.ws();
-            match self.s.get(self.at) {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(Json::Obj(entries));
-                }
-                _ => return Err(self.error("expected ',' or '}'")),
-            }
-        }
-    }
-
-    fn array(&mut self) -> Result<Json, String> {
-        self.eat(b'[')?;
-        let mut items = Vec::new();
-        self.ws();
-        if self.s.get(self.at) == Some(&b']') {
-            self.at += 1;
-            return Ok(Json::Arr(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.ws();
-            match self.s.get(self.at) {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(Json::Arr(items));
-                }
-                _ => return Err(self.error("expected ',' or ']'")),
-            }
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.eat(b'"')?;
-        let mut out = String::new();
-        loop {
-            let rest = std::str::from_utf8(&self.s[self.at..])
-                .map_err(|_| self.error("not UTF-8"))?;
-            let Some(c) = rest.chars().next() else {
-                return Err(self.error("unterminated string"));
-            };
-            self.at += c.len_utf8();
-            match c {
-                '"' => return Ok(out),
-                '\\' => {
-                    let e = *self
-                        .s
-                        .get(self.at)
-                        .ok_or_else(|| self.error("unterminated escape"))?;
-                    self.at += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hex = self
-                                .s
-                                .get(self.at..self.at + 4)
-                                .and_then(|h| std::str::from_utf8(h).ok())
-                                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                .ok_or_else(|| self.error("bad \\u escape"))?;
-                            self.at += 4;
-                            out.push(char::from_u32(hex).unwrap_or('\u{fffd}'));
-                        }
-                        _ => return Err(self.error("unknown escape")),
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<Json, String> {
-        let start = self.at;
-        while self.at < self.s.len()
-            && matches!(
-                self.s[self.at],
-                b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-            )
-        {
-            self.at += 1;
-        }
-        let text = std::str::from_utf8(&self.s[start..self.at])
-            .map_err(|_| self.error("not UTF-8"))?;
-        text.parse::<f64>()
-            .map(Json::Num)
-            .map_err(|_| self.error(&format!("not a number: {text:?}")))
     }
 }
 
