@@ -126,6 +126,15 @@ pub fn ensure_tools(root: &Path) -> Result<PathBuf, String> {
             .arg(&tools)
             .arg("--target-dir")
             .arg(&build);
+        // The tools are run by path, never from PATH; with their folder on
+        // the child's PATH, cargo does not warn a newcomer to add it.
+        let mut path = vec![tools.join("bin")];
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        if let Ok(joined) = std::env::join_paths(path) {
+            cmd.env("PATH", joined);
+        }
         let status = cmd
             .status()
             .map_err(|e| format!("cannot run cargo install: {e}"))?;
