@@ -25,7 +25,9 @@ import sys
 import torch
 import torch.nn.functional as F
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+
+from export_common import finish
 
 F64 = torch.float64
 
@@ -153,16 +155,7 @@ def main():
         "torch_validation_loss": loss,
         "validation_loss_relative_difference": rel,
     }
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.record:
-        pathlib.Path(args.record).parent.mkdir(parents=True, exist_ok=True)
-        pathlib.Path(args.record).write_text(
-            json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    if args.save_back:
-        state = {k: v.contiguous() for k, v in model.state_dict().items()}
-        save_file(state, args.save_back, metadata=meta)
-    if not same or rel > 1e-12:
-        sys.exit("PyTorch does not reproduce the course's numbers")
+    finish(result, args, model, meta)
 
 
 if __name__ == "__main__":
